@@ -1,0 +1,30 @@
+/**
+ * Every hostile-input cap and size limit in one place (imapflow's limits.js), so that parsers,
+ * the store and the CLI cannot drift apart.
+ */
+export const LIMITS = {
+  /** Longest address we accept (RFC 5321 §4.5.3.1.3 path limit). */
+  addressLength: 254,
+  /** Local part limit, RFC 5321 §4.5.3.1.1. */
+  localPartLength: 64,
+  /** Longest domain name, RFC 1035. */
+  domainLength: 253,
+  /** Longest mailbox name in UTF-8 octets (per path, all levels). */
+  mailboxNameBytes: 1024,
+  /** Deepest mailbox hierarchy. */
+  mailboxDepth: 32,
+  /** Largest message the store accepts (default APPENDLIMIT / SMTP SIZE). */
+  messageBytes: 64 * 1024 * 1024,
+  /** Longest keyword (flag) name and most keywords per message. */
+  keywordLength: 128,
+  keywordsPerMessage: 64,
+  /** Longest password accepted for hashing (bounds the work an attacker can ask for). */
+  passwordBytes: 1024,
+  /** MIME indexer: deepest nesting of multiparts / message/rfc822 and most parts indexed. */
+  mimeDepth: 50,
+  mimeParts: 2000,
+  /** Characters of decoded text kept per message for search. */
+  searchTextChars: 1024 * 1024,
+  /** Characters of preview text (RFC 8970 allows up to 256 octets). */
+  previewChars: 200,
+} as const;

@@ -1,0 +1,187 @@
+/**
+ * The store's ports: the async interfaces every caller (protocols, delivery, http, cli) uses.
+ * There is one implementation over two SQL dialects (src/store/sql); nothing above this file
+ * knows which one runs. Every write is one transaction and resolves only once durable; every
+ * committed change to mail is published on the change feed after the commit, in commit order.
+ */
+import type { Readable } from 'node:stream';
+import type { AccountSettings, SettingKey } from '../core/settings-schema.ts';
+import type { MessageIndex } from '../mime/types.ts';
+import type { Change, ChangeListener, FlagsChangeInfo, Unsubscribe } from './changes.ts';
+import type {
+  Account,
+  Domain,
+  Mailbox,
+  MailboxRole,
+  MessageFlagsRow,
+  MessageMeta,
+  SettingRecord,
+} from './types.ts';
+
+export interface DomainStore {
+  add(name: string): Promise<Domain>;
+  list(): Promise<Domain[]>;
+  /** Fails with PK_ERR_DOMAIN_NOT_EMPTY while accounts remain. */
+  remove(name: string): Promise<void>;
+  exists(name: string): Promise<boolean>;
+}
+
+export interface NewAccount {
+  readonly address: string;
+  /** A PHC-format hash from src/auth; the store never sees a password. */
+  readonly passwordHash: string;
+  readonly admin?: boolean;
+  readonly quotaBytes?: number;
+}
+
+export interface AccountStore {
+  /** Creates the account with INBOX, Sent, Drafts, Trash, Junk and Archive. */
+  create(input: NewAccount): Promise<Account>;
+  get(address: string): Promise<Account | null>;
+  getById(id: number): Promise<Account | null>;
+  list(domain?: string): Promise<Account[]>;
+  /** Removes the account, its mailboxes, messages, settings and unreferenced blobs. */
+  remove(address: string): Promise<void>;
+  passwordHash(address: string): Promise<{ account: Account; hash: string } | null>;
+  setPasswordHash(address: string, hash: string): Promise<void>;
+  setQuota(address: string, quotaBytes: number): Promise<void>;
+  setAdmin(address: string, admin: boolean): Promise<void>;
+}
+
+export interface SettingsStore {
+  /** Typed values with defaults filled in, plus when each stored key was last set. */
+  get(accountId: number): Promise<{
+    values: AccountSettings;
+    updatedAt: Partial<Record<SettingKey, number>>;
+  }>;
+  /** Validates against the settings schema; fails with PK_ERR_SETTING_UNKNOWN/VALUE. */
+  set(accountId: number, key: string, value: string): Promise<SettingRecord>;
+  /** Forgets a stored value, so the default applies again. */
+  reset(accountId: number, key: string): Promise<void>;
+}
+
+export interface MailboxStore {
+  list(accountId: number): Promise<Mailbox[]>;
+  /** Looks a mailbox up by full name; `INBOX` matches case-insensitively. */
+  get(accountId: number, name: string): Promise<Mailbox | null>;
+  getById(accountId: number, id: number): Promise<Mailbox | null>;
+  byRole(accountId: number, role: MailboxRole): Promise<Mailbox | null>;
+  /** Creates the mailbox and any missing parents (RFC 3501 §6.3.3). */
+  create(accountId: number, name: string, opts?: { role?: MailboxRole }): Promise<Mailbox>;
+  /**
+   * Renames a mailbox with all its children. Renaming INBOX moves its messages into a new
+   * mailbox and leaves INBOX empty (RFC 3501 §6.3.5).
+   */
+  rename(accountId: number, from: string, to: string): Promise<Mailbox>;
+  /** Deletes a mailbox and its messages; refuses INBOX and mailboxes with children. */
+  delete(accountId: number, name: string): Promise<void>;
+  /** Subscriptions are kept by name and may name mailboxes that do not exist (RFC 3501 §6.3.6). */
+  setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void>;
+  listSubscriptions(accountId: number): Promise<string[]>;
+  /** Marks messages up to UIDNEXT-1 as claimed for \Recent and returns the previous mark. */
+  claimRecent(accountId: number, mailboxId: number): Promise<{ previous: number; uidNext: number }>;
+}
+
+export interface AppendInput {
+  readonly raw: Uint8Array;
+  readonly flags?: readonly string[];
+  /** INTERNALDATE in ms; defaults to now. */
+  readonly internalDate?: number;
+}
+
+export interface AppendResult {
+  readonly id: number;
+  readonly uid: number;
+  readonly uidValidity: number;
+  readonly modseq: number;
+  readonly size: number;
+}
+
+export type FlagMode = 'set' | 'add' | 'remove';
+
+export interface StoreFlagsInput {
+  readonly uids: readonly number[];
+  readonly mode: FlagMode;
+  readonly flags: readonly string[];
+  /** CONDSTORE UNCHANGEDSINCE (RFC 7162 §3.1.3): skip messages with a higher MODSEQ. */
+  readonly unchangedSince?: number;
+}
+
+export interface StoreFlagsResult {
+  /** The mailbox MODSEQ given to the changed messages (unchanged when nothing changed). */
+  readonly modseq: number;
+  readonly changed: readonly FlagsChangeInfo[];
+  /** UIDs refused because of UNCHANGEDSINCE. */
+  readonly conflicts: readonly number[];
+}
+
+export interface CopyResult {
+  readonly uidValidity: number;
+  /** Pairs of [source uid, destination uid], in source UID order. */
+  readonly mapping: readonly (readonly [number, number])[];
+}
+
+/** A random-access view of one stored message's bytes. */
+export interface BlobReader {
+  readonly size: number;
+  /** Bytes [start, end) (clamped to the message). */
+  read(start?: number, end?: number): Promise<Buffer>;
+  /** A stream of bytes [start, end), never holding a large message in memory at once. */
+  stream(start?: number, end?: number): Readable;
+}
+
+export interface MessageStore {
+  /** Stores a message (indexing it once) and resolves after the commit is durable. */
+  append(accountId: number, mailboxId: number, input: AppendInput): Promise<AppendResult>;
+  /** UID, MODSEQ and flags of every message, in UID order: the SELECT / sync fast path. */
+  listFlags(mailboxId: number): Promise<MessageFlagsRow[]>;
+  /** Metadata of messages with the given UIDs (all when omitted), in UID order. */
+  list(mailboxId: number, uids?: readonly number[]): Promise<MessageMeta[]>;
+  get(mailboxId: number, uid: number): Promise<MessageMeta | null>;
+  /** The MIME index stored with the blob (ENVELOPE, BODYSTRUCTURE, part offsets). */
+  index(blobHash: string): Promise<MessageIndex | null>;
+  open(blobHash: string): Promise<BlobReader>;
+  storeFlags(accountId: number, mailboxId: number, input: StoreFlagsInput): Promise<StoreFlagsResult>;
+  copy(accountId: number, fromMailboxId: number, uids: readonly number[], toMailboxId: number): Promise<CopyResult>;
+  /** MOVE (RFC 6851): copy and expunge in one transaction. */
+  move(accountId: number, fromMailboxId: number, uids: readonly number[], toMailboxId: number): Promise<CopyResult>;
+  /**
+   * Removes messages flagged \Deleted (only those among `uids` when given: UID EXPUNGE) and
+   * returns the expunged UIDs in ascending order.
+   */
+  expunge(accountId: number, mailboxId: number, uids?: readonly number[]): Promise<number[]>;
+}
+
+export interface ChangeFeed {
+  /** Calls `listener` for every change of the account committed after this call, in order. */
+  subscribe(accountId: number, listener: ChangeListener): Unsubscribe;
+  /** Every account's changes (the web's connected-clients panel, replication, tests). */
+  subscribeAll(listener: ChangeListener): Unsubscribe;
+  /** Reads the durable change log after `afterSeq`: how a subscriber that fell behind catches up. */
+  readSince(accountId: number, afterSeq: number, limit?: number): Promise<Change[]>;
+  /** The account's latest change sequence number (0 when none). */
+  lastSeq(accountId: number): Promise<number>;
+}
+
+/** Integrity figures for tests and `postkontor check`. */
+export interface StoreStats {
+  readonly blobs: number;
+  readonly blobBytes: number;
+  readonly messages: number;
+  /** Blobs whose reference count disagrees with the messages that use them. */
+  readonly badRefcounts: number;
+  /** Messages whose blob is missing. */
+  readonly danglingMessages: number;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly domains: DomainStore;
+  readonly accounts: AccountStore;
+  readonly settings: SettingsStore;
+  readonly mailboxes: MailboxStore;
+  readonly messages: MessageStore;
+  readonly changes: ChangeFeed;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
