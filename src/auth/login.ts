@@ -1,0 +1,51 @@
+/**
+ * Password login, shared by every protocol. It reads the account, its hash and its settings from
+ * the store on every attempt and caches nothing, so users, passwords and settings changed with
+ * the CLI (or the web) take effect at the next login without a server restart.
+ */
+import type { PlaintextPolicy } from '../core/config-schema.ts';
+import { parseAddress } from '../core/address.ts';
+import type { Store } from '../store/ports.ts';
+import type { Account } from '../store/types.ts';
+import { verifyPassword } from './password.ts';
+import { plaintextAllowed, type ConnectionSecurity } from './plaintext-policy.ts';
+
+export type LoginProtocol = 'imap' | 'pop3' | 'submission' | 'http';
+
+export type LoginResult =
+  | { readonly ok: true; readonly account: Account }
+  | {
+      readonly ok: false;
+      /**
+       * `insecure`: refused before looking at the password (policy); `credentials`: unknown user
+       * or wrong password (never say which); `disabled`: right password, protocol switched off.
+       */
+      readonly reason: 'insecure' | 'credentials' | 'disabled';
+    };
+
+export interface LoginAttempt {
+  readonly protocol: LoginProtocol;
+  readonly login: string;
+  readonly password: string;
+  readonly connection: ConnectionSecurity;
+  readonly policy: PlaintextPolicy;
+}
+
+export async function loginWithPassword(store: Store, attempt: LoginAttempt): Promise<LoginResult> {
+  if (!plaintextAllowed(attempt.policy, attempt.connection)) return { ok: false, reason: 'insecure' };
+  let address: string | null = null;
+  try {
+    address = parseAddress(attempt.login).address;
+  } catch {
+    address = null;
+  }
+  const found = address === null ? null : await store.accounts.passwordHash(address);
+  const good = await verifyPassword(found?.hash ?? null, attempt.password);
+  if (!good || !found) return { ok: false, reason: 'credentials' };
+  const { values } = await store.settings.get(found.account.id);
+  if (attempt.protocol === 'imap' && !values['imap.enabled']) return { ok: false, reason: 'disabled' };
+  if (attempt.protocol === 'pop3' && values['pop.enabled'] === 'off') {
+    return { ok: false, reason: 'disabled' };
+  }
+  return { ok: true, account: found.account };
+}

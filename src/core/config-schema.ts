@@ -1,0 +1,154 @@
+/**
+ * The server configuration: the TOML file's schema (zod), the development defaults, and how
+ * file values and command-line flags combine (flags win). Pure: reading the file and the
+ * environment happens in src/server and src/cli only.
+ */
+import { z } from 'zod';
+import { PkError } from './errors.ts';
+
+/** Every listener the server can run, in the order the startup screen lists them. */
+export const LISTENER_NAMES = [
+  'imap',
+  'imaps',
+  'pop3',
+  'pop3s',
+  'smtp',
+  'submission',
+  'submissions',
+  'http',
+] as const;
+export type ListenerName = (typeof LISTENER_NAMES)[number];
+
+/** Development ports (unprivileged); production configs set 143, 993, 110, 995, 25, 587, 465, 443. */
+export const DEFAULT_PORTS: Readonly<Record<ListenerName, number>> = {
+  imap: 1143,
+  imaps: 1993,
+  pop3: 1110,
+  pop3s: 1995,
+  smtp: 2525,
+  submission: 1587,
+  submissions: 1465,
+  http: 8080,
+};
+
+/** Loopback only by default, so a development server is not reachable from the network. */
+export const DEFAULT_BIND = '127.0.0.1';
+
+export const PLAINTEXT_POLICIES = ['tls-or-loopback', 'tls-only', 'always'] as const;
+export type PlaintextPolicy = (typeof PLAINTEXT_POLICIES)[number];
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const port = z.int().min(0).max(65535);
+
+/** The TOML file. Keys mirror the `serve` flags; unknown keys are errors, not silently ignored. */
+export const configFileSchema = z.strictObject({
+  hostname: z.string().min(1).max(253).optional(),
+  bind: z.string().min(1).optional(),
+  'imap-port': port.optional(),
+  'imaps-port': port.optional(),
+  'pop3-port': port.optional(),
+  'pop3s-port': port.optional(),
+  'smtp-port': port.optional(),
+  'submission-port': port.optional(),
+  'submissions-port': port.optional(),
+  'http-port': port.optional(),
+  tls: z
+    .strictObject({
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
+    })
+    .optional(),
+  auth: z
+    .strictObject({
+      plaintext: z.enum(PLAINTEXT_POLICIES).optional(),
+    })
+    .optional(),
+  log: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).optional(),
+    })
+    .optional(),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Values given on the command line; each one overrides the file. */
+export interface ConfigOverrides {
+  hostname?: string;
+  bind?: string;
+  ports?: Partial<Record<ListenerName, number>>;
+}
+
+/** The effective configuration the composition root works from. */
+export interface ServerConfig {
+  readonly dataDir: string;
+  readonly hostname: string;
+  readonly bind: string;
+  /** 0 disables a listener. */
+  readonly ports: Readonly<Record<ListenerName, number>>;
+  readonly tls: { readonly cert?: string; readonly key?: string };
+  readonly auth: { readonly plaintext: PlaintextPolicy };
+  readonly log: { readonly level: LogLevel };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.');
+}
+
+/**
+ * Validates a parsed TOML document. Throws PK_ERR_CONFIG with a one-line message naming the
+ * offending key (`unknown key "tls.certificate"`, `imap-port: ...`).
+ */
+export function validateConfigFile(doc: unknown, source: string): ConfigFile {
+  const result = configFileSchema.safeParse(doc);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw new PkError('PK_ERR_CONFIG', `${source}: invalid configuration`);
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `"${formatPath([...issue.path, k])}"`);
+    throw new PkError(
+      'PK_ERR_CONFIG',
+      `${source}: unknown key ${keys.join(', ')}`,
+    );
+  }
+  const key = formatPath(issue.path) || '(top level)';
+  let reason = issue.message;
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    reason = `expected one of ${issue.values.map((v) => `"${String(v)}"`).join(', ')}`;
+  } else if (/-port$/.test(key)) {
+    reason = 'expected a port number from 0 to 65535 (0 disables the listener)';
+  }
+  throw new PkError('PK_ERR_CONFIG', `${source}: ${key}: ${reason}`);
+}
+
+/** File values over defaults, then flags over both. */
+export function resolveConfig(
+  dataDir: string,
+  file: ConfigFile,
+  flags: ConfigOverrides,
+  defaultHostname: string,
+): ServerConfig {
+  const ports = {} as Record<ListenerName, number>;
+  for (const name of LISTENER_NAMES) {
+    ports[name] = flags.ports?.[name] ?? file[`${name}-port`] ?? DEFAULT_PORTS[name];
+  }
+  const tls: { cert?: string; key?: string } = {};
+  if (file.tls?.cert !== undefined) tls.cert = file.tls.cert;
+  if (file.tls?.key !== undefined) tls.key = file.tls.key;
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new PkError(
+      'PK_ERR_CONFIG',
+      `tls: set both "tls.cert" and "tls.key", or neither (a self-signed certificate is then made)`,
+    );
+  }
+  return {
+    dataDir,
+    hostname: flags.hostname ?? file.hostname ?? defaultHostname,
+    bind: flags.bind ?? file.bind ?? DEFAULT_BIND,
+    ports,
+    tls,
+    auth: { plaintext: file.auth?.plaintext ?? 'tls-or-loopback' },
+    log: { level: file.log?.level ?? 'info' },
+  };
+}
