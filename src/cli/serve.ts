@@ -1,0 +1,91 @@
+/** `postkontor serve`: config file + flags → the composition root, until SIGINT/SIGTERM. */
+import { mkdir } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import {
+  LISTENER_NAMES,
+  resolveConfig,
+  type ConfigFile,
+  type ConfigOverrides,
+  type ListenerName,
+} from '../core/config-schema.ts';
+import { PkError } from '../core/errors.ts';
+import { createLogger } from '../core/log.ts';
+import { readConfigFile } from '../server/config-load.ts';
+import { startServer } from '../server/server.ts';
+import { startupScreen } from '../server/startup-screen.ts';
+import { VERSION } from '../server/version.ts';
+import { UsageError, type Command } from './command.ts';
+
+const PORT_OPTIONS = Object.fromEntries(
+  LISTENER_NAMES.map((n) => [`${n}-port`, { type: 'string' as const }]),
+);
+
+function portFlag(name: string, text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    throw new UsageError(`--${name}: expected a port number from 0 to 65535 (0 disables the listener)`);
+  }
+  return Number(text);
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Run the mail server (IMAP, POP3, SMTP, submission, HTTP) on one data directory.',
+  usage:
+    'serve [--data DIR] [--config FILE] [--hostname NAME] [--bind ADDR] [--imap-port N] [--imaps-port N] [--pop3-port N] [--pop3s-port N] [--smtp-port N] [--submission-port N] [--submissions-port N] [--http-port N]',
+  details: [
+    '--config FILE       TOML config file (same keys as the flags, plus [tls] cert/key, [auth] plaintext, [log] level)',
+    '--hostname NAME     the name in greetings and the self-signed certificate (default: this machine\'s name)',
+    '--bind ADDR         listen address (default 127.0.0.1: loopback only, for development)',
+    '--<proto>-port N    0 disables that listener. Defaults: imap 1143, imaps 1993, pop3 1110, pop3s 1995,',
+    '                    smtp 2525, submission 1587, submissions 1465, http 8080',
+    'Flags override the config file. Logs go to stderr as JSON; this screen goes to stdout.',
+  ],
+  options: {
+    config: { type: 'string' },
+    hostname: { type: 'string' },
+    bind: { type: 'string' },
+    ...PORT_OPTIONS,
+  },
+  async run(ctx) {
+    const flags: ConfigOverrides = { ports: {} };
+    for (const name of LISTENER_NAMES) {
+      const v = ctx.values[`${name}-port`];
+      if (typeof v === 'string') (flags.ports as Record<ListenerName, number>)[name] = portFlag(`${name}-port`, v);
+    }
+    if (typeof ctx.values.hostname === 'string') flags.hostname = ctx.values.hostname;
+    if (typeof ctx.values.bind === 'string') flags.bind = ctx.values.bind;
+    const file: ConfigFile =
+      typeof ctx.values.config === 'string' ? await readConfigFile(ctx.values.config) : {};
+    const config = resolveConfig(ctx.dataDir, file, flags, osHostname());
+    try {
+      await mkdir(config.dataDir, { recursive: true });
+    } catch (err) {
+      throw new PkError('PK_ERR_CONFIG', `cannot create data directory ${config.dataDir}: ${(err as Error).message}`);
+    }
+    const log = createLogger({
+      level: config.log.level,
+      pretty: (process.stderr as { isTTY?: boolean }).isTTY === true,
+    });
+    const server = await startServer({ config, log });
+    ctx.io.stdout.write(startupScreen(server, VERSION));
+    log.info(
+      {
+        listeners: server.listeners.filter((l) => l.port !== null).map((l) => `${l.name}:${l.port}`),
+        version: VERSION,
+      },
+      'server started',
+    );
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    // A second signal while closing means "now".
+    const force = (): never => process.exit(130);
+    process.once('SIGINT', force);
+    process.once('SIGTERM', force);
+    log.info({ signal }, 'shutting down');
+    await server.close();
+    log.info('server stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,184 @@
+/**
+ * The composition root: config → store → TLS → one listener per protocol port. It owns sockets,
+ * connection ids and the session registry; protocols get accepted connections through
+ * `ProtocolHandler`. It caches no account data: protocols read the store at every login, so the
+ * CLI's changes apply without a restart.
+ *
+ * Startup is all-or-nothing: if any listener cannot bind, the ones already open and the store
+ * are closed again before the one-line error propagates.
+ */
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { join } from 'node:path';
+import { LISTENER_NAMES, type ListenerName, type ServerConfig } from '../core/config-schema.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { PkError } from '../core/errors.ts';
+import { connectionLogger, type Logger } from '../core/log.ts';
+import type { Store } from '../store/ports.ts';
+import { openStore } from '../store/open-store.ts';
+import { NOT_AVAILABLE } from './not-available.ts';
+import {
+  LISTENER_KINDS,
+  type ProtocolFactory,
+  type ProtocolFamily,
+  type ProtocolHandler,
+  type ServerContext,
+} from './protocol.ts';
+import { newCid, SessionRegistry } from './sessions.ts';
+import { loadTls, type TlsMaterial } from './tls.ts';
+
+export interface ListenerInfo {
+  readonly name: ListenerName;
+  readonly label: string;
+  readonly address: string;
+  /** The bound port (0 in the config means the listener is off: `port` is then null). */
+  readonly port: number | null;
+  readonly tlsMode: 'implicit' | 'starttls' | 'none';
+}
+
+export interface RunningServer {
+  readonly context: ServerContext;
+  readonly tls: TlsMaterial;
+  readonly storePath: string;
+  readonly listeners: readonly ListenerInfo[];
+  /** Stops accepting, ends open sessions, closes the store. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  /** Protocol implementations; families left out answer "not yet available". */
+  readonly protocols?: Partial<Record<ProtocolFamily, ProtocolFactory>>;
+}
+
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'address not available on this machine',
+};
+
+function listen(server: Server, host: string, port: number, label: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const reason = LISTEN_ERRORS[err.code ?? ''] ?? err.message;
+      const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      reject(new PkError('PK_ERR_CONFIG', `cannot listen on ${where} (${label}): ${reason}`));
+    };
+    server.once('error', onError);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', onError);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { config, log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const tls = await loadTls({
+    dataDir: config.dataDir,
+    hostname: config.hostname,
+    ...config.tls,
+  });
+  const store: Store = await openStore({ dataDir: config.dataDir, clock });
+  const sessions = new SessionRegistry();
+  const context: ServerContext = {
+    config,
+    store,
+    log,
+    clock,
+    sessions,
+    secureContext: tls.secureContext,
+  };
+  const factories = { ...NOT_AVAILABLE, ...opts.protocols };
+  const servers: Server[] = [];
+  const handlers: ProtocolHandler[] = [];
+  const listeners: ListenerInfo[] = [];
+
+  const accept = (name: ListenerName, handler: ProtocolHandler, socket: Socket, secure: boolean): void => {
+    const cid = newCid();
+    const clog = connectionLogger(log, name, cid);
+    const entry = {
+      cid,
+      listener: name,
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      openedAt: clock.now(),
+      user: null,
+    };
+    sessions.add(entry, socket);
+    clog.info({ remote: entry.remoteAddress, port: entry.remotePort, secure }, 'connection opened');
+    socket.on('error', (err) => clog.debug({ err }, 'socket error'));
+    socket.once('close', () => {
+      sessions.remove(cid);
+      clog.info('connection closed');
+    });
+    const conn = { ...entry, socket, secure, log: clog, session: entry };
+    Promise.resolve()
+      .then(() => handler.handle(conn))
+      .catch((err: unknown) => {
+        clog.error({ err }, 'protocol handler failed');
+        socket.destroy();
+      });
+  };
+
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(servers.map(closeServer).concat(handlers.map((h) => h.shutdown?.() ?? Promise.resolve())));
+    sessions.destroyAll();
+    await store.close();
+  };
+
+  try {
+    for (const name of LISTENER_NAMES) {
+      const kind = LISTENER_KINDS[name];
+      const port = config.ports[name];
+      if (port === 0) {
+        listeners.push({ name, label: kind.label, address: config.bind, port: null, tlsMode: kind.implicitTls ? 'implicit' : 'none' });
+        continue;
+      }
+      const factory = factories[kind.family];
+      const handler = factory(context, name);
+      handlers.push(handler);
+      let server: Server;
+      if (kind.implicitTls) {
+        const tlsServer = createTlsServer({ key: tls.key, cert: tls.cert });
+        tlsServer.on('secureConnection', (s) => accept(name, handler, s, true));
+        tlsServer.on('tlsClientError', (err, s) => {
+          log.debug({ proto: name, err: err.message, remote: s.remoteAddress }, 'TLS handshake failed');
+        });
+        server = tlsServer;
+      } else {
+        server = createTcpServer((s) => accept(name, handler, s, false));
+      }
+      servers.push(server);
+      const bound = await listen(server, config.bind, port, kind.label);
+      server.on('error', (err) => log.error({ err, proto: name }, 'listener error'));
+      listeners.push({
+        name,
+        label: kind.label,
+        address: config.bind,
+        port: bound,
+        tlsMode: kind.implicitTls ? 'implicit' : handler.starttls ? 'starttls' : 'none',
+      });
+    }
+  } catch (err) {
+    await closeAll().catch(() => undefined);
+    throw err;
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    context,
+    tls,
+    storePath: join(config.dataDir, 'postkontor.db'),
+    listeners,
+    close: () => (closing ??= closeAll()),
+  };
+}

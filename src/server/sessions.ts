@@ -1,0 +1,48 @@
+/**
+ * The registry of open connections: what the "connected clients" panel and shutdown read.
+ * It holds sessions, never accounts: logins always go to the store.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { ListenerName } from '../core/config-schema.ts';
+
+export interface SessionEntry {
+  readonly cid: string;
+  readonly listener: ListenerName;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly openedAt: number;
+  /** Set by the protocol after a successful login. */
+  user: string | null;
+}
+
+/** A connection id: 8 url-safe characters, unique enough to grep a log for one session. */
+export function newCid(): string {
+  return randomBytes(6).toString('base64url');
+}
+
+export class SessionRegistry {
+  readonly #entries = new Map<string, { entry: SessionEntry; socket: Socket }>();
+
+  add(entry: SessionEntry, socket: Socket): void {
+    this.#entries.set(entry.cid, { entry, socket });
+  }
+
+  remove(cid: string): void {
+    this.#entries.delete(cid);
+  }
+
+  list(): SessionEntry[] {
+    return [...this.#entries.values()].map((e) => e.entry);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Ends every open connection (shutdown). */
+  destroyAll(): void {
+    for (const { socket } of this.#entries.values()) socket.destroy();
+    this.#entries.clear();
+  }
+}
