@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   PK_ERR_MAILBOX_PROTECTED: 'Forbidden',
   PK_ERR_MAILBOX_HAS_CHILDREN: 'Conflict',
   PK_ERR_MESSAGE_NOT_FOUND: 'NotFound',
+  PK_ERR_INVALID_FLAG: 'Invalid',
   PK_ERR_OVER_QUOTA: 'OverQuota',
   PK_ERR_TOO_BIG: 'TooBig',
   PK_ERR_STORE_UNAVAILABLE: 'Unavailable',

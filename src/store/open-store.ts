@@ -1,0 +1,72 @@
+/**
+ * Opens the embedded store: one SQLite file `<dataDir>/postkontor.db` in WAL mode with
+ * synchronous=FULL (a commit is on disk when it returns), plus `<dataDir>/blobs/` for large
+ * messages. Several processes may open the same data dir (the server and the CLI): writes take
+ * the database lock in turn and wait up to `busy_timeout`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { PkError } from '../core/errors.ts';
+import { BlobFiles } from './blobs/blob-files.ts';
+import { ChangeBus } from './change-bus.ts';
+import type { Store } from './ports.ts';
+import { SqlStore } from './sql/sql-store.ts';
+import { migrateSqlite } from './sql/migrate-sqlite.ts';
+import type { DB } from './sql/tables.ts';
+import { SqliteWriteQueue } from './sql/write-queue.ts';
+
+export interface OpenStoreOptions {
+  readonly dataDir: string;
+  readonly clock?: Clock;
+  /** Messages up to this size live inside the database; larger ones as files (default 256 KiB). */
+  readonly inlineLimit?: number;
+  /** Remove blob files left unreferenced by a crash (the server does this at start-up). */
+  readonly sweepOrphanBlobs?: boolean;
+  /** Where errors thrown by change listeners or after-commit hooks go. */
+  readonly onError?: (err: unknown) => void;
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const clock = opts.clock ?? systemClock;
+  const onError = opts.onError ?? (() => undefined);
+  let sqlite: Database.Database;
+  try {
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    sqlite = new Database(join(opts.dataDir, 'postkontor.db'), { timeout: 10_000 });
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    migrateSqlite(sqlite, clock.now());
+  } catch (err) {
+    if (err instanceof PkError) throw err;
+    throw new PkError(
+      'PK_ERR_STORE_UNAVAILABLE',
+      `cannot open the store in ${opts.dataDir}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const bus = new ChangeBus(onError);
+  const writes = new SqliteWriteQueue(db, (c) => bus.publish(c), onError);
+  const blobFiles = new BlobFiles(join(opts.dataDir, 'blobs'));
+  const store = new SqlStore(
+    'sqlite',
+    { db, writes, clock, blobFiles, inlineLimit: opts.inlineLimit ?? 256 * 1024 },
+    bus,
+    async () => {
+      await writes.drain();
+      await db.destroy();
+    },
+  );
+  if (opts.sweepOrphanBlobs) {
+    await blobFiles.sweepOrphans(
+      async (hash) =>
+        (await db.selectFrom('blobs').select('hash').where('hash', '=', hash).executeTakeFirst()) !== undefined,
+      clock.now(),
+    );
+  }
+  return store;
+}

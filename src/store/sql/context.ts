@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.ts';
+import type { BlobFiles } from '../blobs/blob-files.ts';
+import type { DB } from './tables.ts';
+import type { WriteRunner } from './write-queue.ts';
+
+/** What every SQL repository shares: the database, the write runner, the clock and blob files. */
+export interface SqlContext {
+  readonly db: Kysely<DB>;
+  readonly writes: WriteRunner;
+  readonly clock: Clock;
+  readonly blobFiles: BlobFiles;
+  /** Messages up to this many bytes are kept inline in the database; larger ones as files. */
+  readonly inlineLimit: number;
+}
+
+/** SQLite reports constraint violations with this code prefix; pg uses SQLSTATE 23505. */
+export function isUniqueViolation(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

@@ -1,0 +1,226 @@
+import { PkError } from '../../core/errors.ts';
+import { isInside, normalizeMailboxName, parentNames } from '../mailbox-names.ts';
+import type { MailboxStore } from '../ports.ts';
+import type { Mailbox, MailboxRole } from '../types.ts';
+import { countHashes, releaseBlobRefs } from './blob-refs.ts';
+import { recordChange } from './change-log.ts';
+import type { SqlContext } from './context.ts';
+import { insertMailbox } from './mailbox-rows.ts';
+import { moveAllMessages } from './message-moves.ts';
+import { toMailbox } from './rows.ts';
+import type { WriteTx } from './write-queue.ts';
+
+export class SqlMailboxes implements MailboxStore {
+  constructor(private readonly ctx: SqlContext) {}
+
+  async list(accountId: number): Promise<Mailbox[]> {
+    const [rows, subs] = await Promise.all([
+      this.ctx.db.selectFrom('mailboxes').selectAll().where('account_id', '=', accountId).execute(),
+      this.listSubscriptions(accountId),
+    ]);
+    const subscribed = new Set(subs);
+    return rows
+      .map((r) => toMailbox(r, subscribed.has(r.name)))
+      .sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async get(accountId: number, name: string): Promise<Mailbox | null> {
+    let key: string;
+    try {
+      key = normalizeMailboxName(name);
+    } catch {
+      return null;
+    }
+    const row = await this.ctx.db
+      .selectFrom('mailboxes')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('name', '=', key)
+      .executeTakeFirst();
+    return row ? toMailbox(row, await this.isSubscribed(accountId, row.name)) : null;
+  }
+
+  async getById(accountId: number, id: number): Promise<Mailbox | null> {
+    const row = await this.ctx.db
+      .selectFrom('mailboxes')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toMailbox(row, await this.isSubscribed(accountId, row.name)) : null;
+  }
+
+  async byRole(accountId: number, role: MailboxRole): Promise<Mailbox | null> {
+    const row = await this.ctx.db
+      .selectFrom('mailboxes')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('role', '=', role)
+      .orderBy('id')
+      .executeTakeFirst();
+    return row ? toMailbox(row, await this.isSubscribed(accountId, row.name)) : null;
+  }
+
+  async create(accountId: number, input: string, opts: { role?: MailboxRole } = {}): Promise<Mailbox> {
+    const name = normalizeMailboxName(input);
+    const now = this.ctx.clock.now();
+    const id = await this.ctx.writes.run(async (tx) => {
+      if (await this.findId(tx, accountId, name)) {
+        throw new PkError('PK_ERR_MAILBOX_EXISTS', `mailbox ${name} already exists`);
+      }
+      if (opts.role && (await tx.db.selectFrom('mailboxes').select('id').where('account_id', '=', accountId).where('role', '=', opts.role).executeTakeFirst())) {
+        throw new PkError('PK_ERR_MAILBOX_EXISTS', `a mailbox with the role ${opts.role} already exists`);
+      }
+      // RFC 3501 §6.3.3: create the superior hierarchical names too.
+      for (const parent of parentNames(name)) {
+        if (!(await this.findId(tx, accountId, parent))) await insertMailbox(tx, accountId, parent, null, now);
+      }
+      return (await insertMailbox(tx, accountId, name, opts.role ?? null, now)).id;
+    });
+    return (await this.getById(accountId, id)) as Mailbox;
+  }
+
+  async rename(accountId: number, fromInput: string, toInput: string): Promise<Mailbox> {
+    const from = normalizeMailboxName(fromInput);
+    const to = normalizeMailboxName(toInput);
+    const now = this.ctx.clock.now();
+    const id = await this.ctx.writes.run(async (tx) => {
+      const src = await this.findId(tx, accountId, from);
+      if (!src) throw new PkError('PK_ERR_MAILBOX_NOT_FOUND', `no such mailbox: ${from}`);
+      if (from === to) throw new PkError('PK_ERR_MAILBOX_EXISTS', `mailbox ${to} already exists`);
+      if (await this.findId(tx, accountId, to)) {
+        throw new PkError('PK_ERR_MAILBOX_EXISTS', `mailbox ${to} already exists`);
+      }
+      if (isInside(to, from)) {
+        throw new PkError('PK_ERR_MAILBOX_NAME', `cannot move ${from} inside itself`);
+      }
+      for (const parent of parentNames(to)) {
+        if (!(await this.findId(tx, accountId, parent))) await insertMailbox(tx, accountId, parent, null, now);
+      }
+      if (from === 'INBOX') {
+        // RFC 3501 §6.3.5: renaming INBOX moves its messages to a new mailbox; INBOX stays,
+        // and its children are not renamed.
+        const created = await insertMailbox(tx, accountId, to, null, now);
+        await moveAllMessages(this.ctx, tx, accountId, src, created.id);
+        return created.id;
+      }
+      const family = await tx.db
+        .selectFrom('mailboxes')
+        .select(['id', 'name', 'highest_modseq'])
+        .where('account_id', '=', accountId)
+        .execute();
+      for (const mb of family.filter((m) => m.name === from || isInside(m.name, from))) {
+        const newName = to + mb.name.slice(from.length);
+        await tx.db.updateTable('mailboxes').set({ name: newName }).where('id', '=', mb.id).execute();
+        await tx.db
+          .updateTable('subscriptions')
+          .set({ name: newName })
+          .where('account_id', '=', accountId)
+          .where('name', '=', mb.name)
+          .execute();
+        await recordChange(
+          tx,
+          accountId,
+          { kind: 'mailbox-renamed', mailboxId: mb.id, modseq: Number(mb.highest_modseq), oldName: mb.name, name: newName },
+          now,
+        );
+      }
+      return src;
+    });
+    return (await this.getById(accountId, id)) as Mailbox;
+  }
+
+  async delete(accountId: number, input: string): Promise<void> {
+    const name = normalizeMailboxName(input);
+    if (name === 'INBOX') throw new PkError('PK_ERR_MAILBOX_PROTECTED', 'INBOX cannot be deleted');
+    const now = this.ctx.clock.now();
+    await this.ctx.writes.run(async (tx) => {
+      const mb = await tx.db
+        .selectFrom('mailboxes')
+        .select(['id', 'highest_modseq', 'messages', 'size'])
+        .where('account_id', '=', accountId)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (!mb) throw new PkError('PK_ERR_MAILBOX_NOT_FOUND', `no such mailbox: ${name}`);
+      const names = await tx.db.selectFrom('mailboxes').select('name').where('account_id', '=', accountId).execute();
+      if (names.some((m) => isInside(m.name, name))) {
+        throw new PkError('PK_ERR_MAILBOX_HAS_CHILDREN', `mailbox ${name} has children; delete them first`);
+      }
+      const hashes = await tx.db.selectFrom('messages').select('blob_hash').where('mailbox_id', '=', mb.id).execute();
+      await tx.db.deleteFrom('messages').where('mailbox_id', '=', mb.id).execute();
+      await releaseBlobRefs(this.ctx, tx, countHashes(hashes.map((h) => h.blob_hash)));
+      await tx.db
+        .updateTable('accounts')
+        .set((eb) => ({
+          used_bytes: eb('used_bytes', '-', Number(mb.size)),
+          message_count: eb('message_count', '-', Number(mb.messages)),
+        }))
+        .where('id', '=', accountId)
+        .execute();
+      await tx.db.deleteFrom('mailboxes').where('id', '=', mb.id).execute();
+      await recordChange(tx, accountId, { kind: 'mailbox-deleted', mailboxId: mb.id, modseq: Number(mb.highest_modseq), name }, now);
+    });
+  }
+
+  async setSubscribed(accountId: number, input: string, subscribed: boolean): Promise<void> {
+    const name = normalizeMailboxName(input);
+    await this.ctx.writes.run(async (tx) => {
+      if (subscribed) {
+        await tx.db
+          .insertInto('subscriptions')
+          .values({ account_id: accountId, name })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      } else {
+        await tx.db.deleteFrom('subscriptions').where('account_id', '=', accountId).where('name', '=', name).execute();
+      }
+    });
+  }
+
+  async listSubscriptions(accountId: number): Promise<string[]> {
+    const rows = await this.ctx.db
+      .selectFrom('subscriptions')
+      .select('name')
+      .where('account_id', '=', accountId)
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => r.name);
+  }
+
+  async claimRecent(accountId: number, mailboxId: number): Promise<{ previous: number; uidNext: number }> {
+    return this.ctx.writes.run(async (tx) => {
+      const row = await tx.db
+        .selectFrom('mailboxes')
+        .select(['recent_uid', 'uid_next'])
+        .where('account_id', '=', accountId)
+        .where('id', '=', mailboxId)
+        .executeTakeFirst();
+      if (!row) throw new PkError('PK_ERR_MAILBOX_NOT_FOUND', `no mailbox with id ${mailboxId}`);
+      const uidNext = Number(row.uid_next);
+      if (Number(row.recent_uid) < uidNext - 1) {
+        await tx.db.updateTable('mailboxes').set({ recent_uid: uidNext - 1 }).where('id', '=', mailboxId).execute();
+      }
+      return { previous: Number(row.recent_uid), uidNext };
+    });
+  }
+
+  private async isSubscribed(accountId: number, name: string): Promise<boolean> {
+    const row = await this.ctx.db
+      .selectFrom('subscriptions')
+      .select('name')
+      .where('account_id', '=', accountId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  private async findId(tx: WriteTx, accountId: number, name: string): Promise<number | null> {
+    const row = await tx.db
+      .selectFrom('mailboxes')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row?.id ?? null;
+  }
+}

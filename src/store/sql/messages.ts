@@ -1,0 +1,250 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { PkError } from '../../core/errors.ts';
+import { LIMITS } from '../../core/limits.ts';
+import { indexMessage } from '../../mime/index-message.ts';
+import type { MessageIndex } from '../../mime/types.ts';
+import { bufferReader } from '../blobs/memory-blob.ts';
+import { FLAG_DELETED, applyFlags, flagList, keywordsFromColumn, keywordsToColumn, parseFlags, sameFlags } from '../flags.ts';
+import type {
+  AppendInput,
+  AppendResult,
+  BlobReader,
+  CopyResult,
+  MessageStore,
+  StoreFlagsInput,
+  StoreFlagsResult,
+} from '../ports.ts';
+import type { MessageFlagsRow, MessageMeta } from '../types.ts';
+import { countHashes, releaseBlobRefs } from './blob-refs.ts';
+import { recordChange } from './change-log.ts';
+import type { SqlContext } from './context.ts';
+import { copyInTx } from './message-moves.ts';
+import {
+  adjustAccountUsage,
+  applyTally,
+  checkQuota,
+  chunks,
+  ownedMailbox,
+  selectMessages,
+  tally,
+} from './message-rows.ts';
+import { toMessage } from './rows.ts';
+import type { WriteTx } from './write-queue.ts';
+
+export class SqlMessages implements MessageStore {
+  constructor(private readonly ctx: SqlContext) {}
+
+  async append(accountId: number, mailboxId: number, input: AppendInput): Promise<AppendResult> {
+    const raw = Buffer.from(input.raw.buffer, input.raw.byteOffset, input.raw.byteLength);
+    if (raw.length > LIMITS.messageBytes) {
+      throw new PkError('PK_ERR_TOO_BIG', `message of ${raw.length} bytes exceeds the limit of ${LIMITS.messageBytes}`);
+    }
+    const flags = parseFlags(input.flags ?? []);
+    const hash = createHash('sha256').update(raw).digest('hex');
+    const now = this.ctx.clock.now();
+    const internalDate = input.internalDate ?? now;
+    // CPU and file work happen before the write op, so a batch holds the database only for SQL.
+    const blob = (await this.blobKnown(hash)) ? null : await this.prepareBlob(hash, raw);
+    const emailId = 'M' + randomBytes(11).toString('base64url');
+    return this.ctx.writes.run(async (tx) => {
+      await ownedMailbox(tx, accountId, mailboxId);
+      await checkQuota(tx, accountId, raw.length);
+      await this.referenceBlob(tx, hash, raw, blob, now);
+      const t = tally([{ sysflags: flags.bits, size: raw.length }]);
+      const alloc = await applyTally(tx, mailboxId, t, 1, 1);
+      const keywords = keywordsToColumn(flags.keywords);
+      const row = await tx.db
+        .insertInto('messages')
+        .values({
+          account_id: accountId,
+          mailbox_id: mailboxId,
+          uid: alloc.firstUid,
+          modseq: alloc.modseq,
+          sysflags: flags.bits,
+          keywords,
+          internal_date: internalDate,
+          saved_at: now,
+          size: raw.length,
+          blob_hash: hash,
+          email_id: emailId,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await adjustAccountUsage(tx, accountId, raw.length, 1);
+      await recordChange(
+        tx,
+        accountId,
+        {
+          kind: 'new',
+          mailboxId,
+          modseq: alloc.modseq,
+          messages: [{ id: row.id, uid: alloc.firstUid, flags: flagList(flags.bits, keywords), size: raw.length, internalDate }],
+        },
+        now,
+      );
+      return { id: row.id, uid: alloc.firstUid, uidValidity: alloc.uidValidity, modseq: alloc.modseq, size: raw.length };
+    });
+  }
+
+  async listFlags(mailboxId: number): Promise<MessageFlagsRow[]> {
+    const rows = await this.ctx.db
+      .selectFrom('messages')
+      .select(['uid', 'modseq', 'sysflags', 'keywords'])
+      .where('mailbox_id', '=', mailboxId)
+      .orderBy('uid')
+      .execute();
+    const out = new Array<MessageFlagsRow>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      out[i] = { uid: r.uid, modseq: Number(r.modseq), flags: flagList(r.sysflags, r.keywords) };
+    }
+    return out;
+  }
+
+  async list(mailboxId: number, uids?: readonly number[]): Promise<MessageMeta[]> {
+    if (!uids) {
+      const rows = await this.ctx.db.selectFrom('messages').selectAll().where('mailbox_id', '=', mailboxId).orderBy('uid').execute();
+      return rows.map(toMessage);
+    }
+    const out: MessageMeta[] = [];
+    for (const part of chunks([...new Set(uids)])) {
+      const rows = await this.ctx.db
+        .selectFrom('messages')
+        .selectAll()
+        .where('mailbox_id', '=', mailboxId)
+        .where('uid', 'in', part)
+        .execute();
+      out.push(...rows.map(toMessage));
+    }
+    return out.sort((a, b) => a.uid - b.uid);
+  }
+
+  async get(mailboxId: number, uid: number): Promise<MessageMeta | null> {
+    const row = await this.ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('mailbox_id', '=', mailboxId)
+      .where('uid', '=', uid)
+      .executeTakeFirst();
+    return row ? toMessage(row) : null;
+  }
+
+  async index(blobHash: string): Promise<MessageIndex | null> {
+    const row = await this.ctx.db.selectFrom('blobs').select('index_json').where('hash', '=', blobHash).executeTakeFirst();
+    return row ? (JSON.parse(row.index_json) as MessageIndex) : null;
+  }
+
+  async open(blobHash: string): Promise<BlobReader> {
+    const row = await this.ctx.db.selectFrom('blobs').select(['size', 'data']).where('hash', '=', blobHash).executeTakeFirst();
+    if (!row) throw new PkError('PK_ERR_MESSAGE_NOT_FOUND', `no stored message ${blobHash}`);
+    return row.data ? bufferReader(row.data) : this.ctx.blobFiles.reader(blobHash, Number(row.size));
+  }
+
+  async storeFlags(accountId: number, mailboxId: number, input: StoreFlagsInput): Promise<StoreFlagsResult> {
+    const change = parseFlags(input.flags);
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(async (tx) => {
+      await ownedMailbox(tx, accountId, mailboxId);
+      const rows = await selectMessages(tx, mailboxId, input.uids);
+      const conflicts: number[] = [];
+      const updates: { id: number; uid: number; bits: number; keywords: string | null; oldBits: number }[] = [];
+      for (const r of rows) {
+        if (input.unchangedSince !== undefined && Number(r.modseq) > input.unchangedSince) {
+          conflicts.push(r.uid);
+          continue;
+        }
+        const current = { bits: r.sysflags, keywords: keywordsFromColumn(r.keywords) };
+        const next = applyFlags(input.mode, current, change);
+        if (sameFlags(current, next)) continue;
+        updates.push({ id: r.id, uid: r.uid, bits: next.bits, keywords: keywordsToColumn(next.keywords), oldBits: r.sysflags });
+      }
+      if (updates.length === 0) {
+        const mb = await tx.db.selectFrom('mailboxes').select('highest_modseq').where('id', '=', mailboxId).executeTakeFirstOrThrow();
+        return { modseq: Number(mb.highest_modseq), changed: [], conflicts };
+      }
+      const before = tally(updates.map((u) => ({ sysflags: u.oldBits, size: 0 })));
+      const after = tally(updates.map((u) => ({ sysflags: u.bits, size: 0 })));
+      const delta = { messages: 0, size: 0, unseen: after.unseen - before.unseen, deleted: after.deleted - before.deleted };
+      const { modseq } = await applyTally(tx, mailboxId, delta, 1);
+      for (const u of updates) {
+        await tx.db.updateTable('messages').set({ sysflags: u.bits, keywords: u.keywords, modseq }).where('id', '=', u.id).execute();
+      }
+      const changed = updates.map((u) => ({ uid: u.uid, flags: flagList(u.bits, u.keywords) }));
+      await recordChange(tx, accountId, { kind: 'flags', mailboxId, modseq, messages: changed }, now);
+      return { modseq, changed, conflicts };
+    });
+  }
+
+  copy(accountId: number, fromMailboxId: number, uids: readonly number[], toMailboxId: number): Promise<CopyResult> {
+    return this.ctx.writes.run((tx) => copyInTx(this.ctx, tx, accountId, fromMailboxId, uids, toMailboxId, 'copy'));
+  }
+
+  move(accountId: number, fromMailboxId: number, uids: readonly number[], toMailboxId: number): Promise<CopyResult> {
+    return this.ctx.writes.run((tx) => copyInTx(this.ctx, tx, accountId, fromMailboxId, uids, toMailboxId, 'move'));
+  }
+
+  async expunge(accountId: number, mailboxId: number, uids?: readonly number[]): Promise<number[]> {
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(async (tx) => {
+      await ownedMailbox(tx, accountId, mailboxId);
+      let rows = uids
+        ? (await selectMessages(tx, mailboxId, uids)).filter((r) => r.sysflags & FLAG_DELETED)
+        : await tx.db
+            .selectFrom('messages')
+            .selectAll()
+            .where('mailbox_id', '=', mailboxId)
+            .where(sql<number>`sysflags & ${FLAG_DELETED}`, '!=', 0)
+            .orderBy('uid')
+            .execute();
+      rows = rows.sort((a, b) => a.uid - b.uid);
+      if (rows.length === 0) return [];
+      for (const part of chunks(rows.map((r) => r.id))) {
+        await tx.db.deleteFrom('messages').where('id', 'in', part).execute();
+      }
+      await releaseBlobRefs(this.ctx, tx, countHashes(rows.map((r) => r.blob_hash)));
+      const t = tally(rows);
+      const { modseq } = await applyTally(tx, mailboxId, t, -1);
+      await adjustAccountUsage(tx, accountId, -t.size, -t.messages);
+      const expunged = rows.map((r) => r.uid);
+      await recordChange(tx, accountId, { kind: 'expunge', mailboxId, modseq, uids: expunged }, now);
+      return expunged;
+    });
+  }
+
+  private async blobKnown(hash: string): Promise<boolean> {
+    const row = await this.ctx.db.selectFrom('blobs').select('hash').where('hash', '=', hash).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  private async prepareBlob(hash: string, raw: Buffer): Promise<{ indexJson: string }> {
+    const { index } = await indexMessage(raw);
+    if (raw.length > this.ctx.inlineLimit) await this.ctx.blobFiles.writeDurable(hash, raw);
+    return { indexJson: JSON.stringify(index) };
+  }
+
+  /** Takes a reference on the blob, creating its row when this is the first copy. */
+  private async referenceBlob(tx: WriteTx, hash: string, raw: Buffer, prepared: { indexJson: string } | null, now: number): Promise<void> {
+    const res = await tx.db
+      .updateTable('blobs')
+      .set((eb) => ({ refcount: eb('refcount', '+', 1) }))
+      .where('hash', '=', hash)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) return;
+    // The blob was known before the op but its last reference went in the meantime (rare).
+    const blob = prepared ?? (await this.prepareBlob(hash, raw));
+    // Idempotent; also guards against the file having been swept with an earlier last reference.
+    if (raw.length > this.ctx.inlineLimit) await this.ctx.blobFiles.writeDurable(hash, raw);
+    await tx.db
+      .insertInto('blobs')
+      .values({
+        hash,
+        size: raw.length,
+        refcount: 1,
+        data: raw.length > this.ctx.inlineLimit ? null : raw,
+        index_json: blob.indexJson,
+        created_at: now,
+      })
+      .execute();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * SQLite schema migrations, applied in order inside one transaction each. Append new versions;
+ * never edit one that has shipped.
+ */
+export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE domains (
+       name TEXT PRIMARY KEY,
+       created_at INTEGER NOT NULL
+     )`,
+    `CREATE TABLE accounts (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       address TEXT NOT NULL UNIQUE,
+       domain TEXT NOT NULL REFERENCES domains(name),
+       password_hash TEXT NOT NULL,
+       admin INTEGER NOT NULL DEFAULT 0,
+       quota_bytes INTEGER NOT NULL DEFAULT 0,
+       used_bytes INTEGER NOT NULL DEFAULT 0,
+       message_count INTEGER NOT NULL DEFAULT 0,
+       change_seq INTEGER NOT NULL DEFAULT 0,
+       uidvalidity_last INTEGER NOT NULL DEFAULT 0,
+       created_at INTEGER NOT NULL
+     )`,
+    `CREATE INDEX accounts_domain ON accounts(domain)`,
+    `CREATE TABLE settings (
+       account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+       key TEXT NOT NULL,
+       value TEXT NOT NULL,
+       updated_at INTEGER NOT NULL,
+       PRIMARY KEY (account_id, key)
+     ) WITHOUT ROWID`,
+    `CREATE TABLE mailboxes (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+       name TEXT NOT NULL,
+       role TEXT,
+       uid_validity INTEGER NOT NULL,
+       uid_next INTEGER NOT NULL DEFAULT 1,
+       highest_modseq INTEGER NOT NULL DEFAULT 1,
+       messages INTEGER NOT NULL DEFAULT 0,
+       unseen INTEGER NOT NULL DEFAULT 0,
+       deleted INTEGER NOT NULL DEFAULT 0,
+       size INTEGER NOT NULL DEFAULT 0,
+       recent_uid INTEGER NOT NULL DEFAULT 0,
+       created_at INTEGER NOT NULL,
+       UNIQUE (account_id, name)
+     )`,
+    `CREATE TABLE subscriptions (
+       account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+       name TEXT NOT NULL,
+       PRIMARY KEY (account_id, name)
+     ) WITHOUT ROWID`,
+    `CREATE TABLE blobs (
+       hash TEXT PRIMARY KEY,
+       size INTEGER NOT NULL,
+       refcount INTEGER NOT NULL,
+       data BLOB,
+       index_json TEXT NOT NULL,
+       created_at INTEGER NOT NULL
+     )`,
+    // AUTOINCREMENT: a message id is never reused, even after deletion (POP3 UIDL, OBJECTID).
+    `CREATE TABLE messages (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       account_id INTEGER NOT NULL,
+       mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+       uid INTEGER NOT NULL,
+       modseq INTEGER NOT NULL,
+       sysflags INTEGER NOT NULL DEFAULT 0,
+       keywords TEXT,
+       internal_date INTEGER NOT NULL,
+       saved_at INTEGER NOT NULL,
+       size INTEGER NOT NULL,
+       blob_hash TEXT NOT NULL REFERENCES blobs(hash),
+       email_id TEXT NOT NULL
+     )`,
+    // Covering index: listing UIDs, MODSEQs and flags of a mailbox never touches the table.
+    `CREATE UNIQUE INDEX messages_mailbox_uid ON messages(mailbox_id, uid)`,
+    `CREATE INDEX messages_mailbox_listing ON messages(mailbox_id, uid, modseq, sysflags, keywords)`,
+    `CREATE INDEX messages_mailbox_modseq ON messages(mailbox_id, modseq)`,
+    `CREATE INDEX messages_blob ON messages(blob_hash)`,
+    `CREATE TABLE change_log (
+       account_id INTEGER NOT NULL,
+       seq INTEGER NOT NULL,
+       mailbox_id INTEGER NOT NULL,
+       modseq INTEGER NOT NULL,
+       kind TEXT NOT NULL,
+       data TEXT NOT NULL,
+       created_at INTEGER NOT NULL,
+       PRIMARY KEY (account_id, seq)
+     ) WITHOUT ROWID`,
+  ],
+];

@@ -1,0 +1,73 @@
+/** The SQL store: one object composing the repositories over a dialect's database. */
+import { sql } from 'kysely';
+import type { ChangeBus } from '../change-bus.ts';
+import type { Change, ChangeListener, Unsubscribe } from '../changes.ts';
+import type { ChangeFeed, Store, StoreStats } from '../ports.ts';
+import { SqlAccounts } from './accounts.ts';
+import { readChangesSince } from './change-log.ts';
+import type { SqlContext } from './context.ts';
+import { SqlDomains } from './domains.ts';
+import { SqlMailboxes } from './mailboxes.ts';
+import { SqlMessages } from './messages.ts';
+import { SqlSettings } from './settings.ts';
+
+export class SqlStore implements Store {
+  readonly domains: SqlDomains;
+  readonly accounts: SqlAccounts;
+  readonly settings: SqlSettings;
+  readonly mailboxes: SqlMailboxes;
+  readonly messages: SqlMessages;
+  readonly changes: ChangeFeed;
+  private closed = false;
+
+  constructor(
+    readonly dialect: 'sqlite' | 'postgres',
+    private readonly ctx: SqlContext,
+    bus: ChangeBus,
+    private readonly shutdown: () => Promise<void>,
+  ) {
+    this.domains = new SqlDomains(ctx);
+    this.accounts = new SqlAccounts(ctx);
+    this.settings = new SqlSettings(ctx);
+    this.mailboxes = new SqlMailboxes(ctx);
+    this.messages = new SqlMessages(ctx);
+    this.changes = {
+      subscribe: (accountId: number, l: ChangeListener): Unsubscribe => bus.subscribe(accountId, l),
+      subscribeAll: (l: ChangeListener): Unsubscribe => bus.subscribeAll(l),
+      readSince: (accountId: number, afterSeq: number, limit = 1000): Promise<Change[]> =>
+        readChangesSince(ctx.db, accountId, afterSeq, limit),
+      lastSeq: async (accountId: number): Promise<number> => {
+        const row = await ctx.db.selectFrom('accounts').select('change_seq').where('id', '=', accountId).executeTakeFirst();
+        return Number(row?.change_seq ?? 0);
+      },
+    };
+  }
+
+  async stats(): Promise<StoreStats> {
+    const db = this.ctx.db;
+    const blobs = await db
+      .selectFrom('blobs')
+      .select([sql<number>`count(*)`.as('n'), sql<number>`coalesce(sum(size), 0)`.as('bytes')])
+      .executeTakeFirstOrThrow();
+    const messages = await db.selectFrom('messages').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    const bad = await sql<{ n: number }>`
+      SELECT count(*) AS n FROM blobs b
+      WHERE b.refcount <> (SELECT count(*) FROM messages m WHERE m.blob_hash = b.hash)`.execute(db);
+    const dangling = await sql<{ n: number }>`
+      SELECT count(*) AS n FROM messages m
+      WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = m.blob_hash)`.execute(db);
+    return {
+      blobs: Number(blobs.n),
+      blobBytes: Number(blobs.bytes),
+      messages: Number(messages.n),
+      badRefcounts: Number(bad.rows[0]?.n ?? 0),
+      danglingMessages: Number(dangling.rows[0]?.n ?? 0),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.shutdown();
+  }
+}

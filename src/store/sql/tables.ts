@@ -1,0 +1,107 @@
+/**
+ * Kysely table types: the SQL schema as the query builder sees it. Column types are the values
+ * both dialects hand back (integers as numbers; pg int8 columns are parsed to numbers by the pg
+ * dialect's type parser).
+ */
+import type { Generated } from 'kysely';
+
+export interface DomainsTable {
+  name: string;
+  created_at: number;
+}
+
+export interface AccountsTable {
+  id: Generated<number>;
+  address: string;
+  domain: string;
+  password_hash: string;
+  admin: number;
+  quota_bytes: number;
+  used_bytes: number;
+  message_count: number;
+  /** Last change-log sequence number handed out for this account. */
+  change_seq: number;
+  /** Last UIDVALIDITY handed out, so a recreated mailbox never reuses one. */
+  uidvalidity_last: number;
+  created_at: number;
+}
+
+export interface SettingsTable {
+  account_id: number;
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface MailboxesTable {
+  id: Generated<number>;
+  account_id: number;
+  name: string;
+  role: string | null;
+  uid_validity: number;
+  uid_next: number;
+  highest_modseq: number;
+  messages: number;
+  unseen: number;
+  deleted: number;
+  size: number;
+  recent_uid: number;
+  created_at: number;
+}
+
+export interface SubscriptionsTable {
+  account_id: number;
+  name: string;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  account_id: number;
+  mailbox_id: number;
+  uid: number;
+  modseq: number;
+  sysflags: number;
+  keywords: string | null;
+  internal_date: number;
+  saved_at: number;
+  size: number;
+  blob_hash: string;
+  email_id: string;
+}
+
+export interface BlobsTable {
+  hash: string;
+  size: number;
+  refcount: number;
+  /** The bytes, for messages stored inline; NULL when kept as a file under blobs/. */
+  data: Buffer | null;
+  index_json: string;
+  created_at: number;
+}
+
+export interface ChangeLogTable {
+  account_id: number;
+  seq: number;
+  mailbox_id: number;
+  modseq: number;
+  kind: string;
+  data: string;
+  created_at: number;
+}
+
+export interface SchemaVersionTable {
+  version: number;
+  applied_at: number;
+}
+
+export interface DB {
+  domains: DomainsTable;
+  accounts: AccountsTable;
+  settings: SettingsTable;
+  mailboxes: MailboxesTable;
+  subscriptions: SubscriptionsTable;
+  messages: MessagesTable;
+  blobs: BlobsTable;
+  change_log: ChangeLogTable;
+  schema_version: SchemaVersionTable;
+}

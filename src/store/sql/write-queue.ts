@@ -1,0 +1,152 @@
+/**
+ * Group commit for the embedded store. Writes queue up while the previous batch commits; a batch
+ * runs as one SQLite transaction (one WAL fsync with synchronous=FULL) with each write inside its
+ * own savepoint, so one failing write never takes its neighbours down. Every promise resolves only
+ * after COMMIT returned, i.e. after the data is durable; changes are published after that, in
+ * commit order. This is how 16 concurrent appenders reach thousands of durable appends a second
+ * without weakening durability.
+ *
+ * Invariant: no socket write, timer or other await happens inside a batch but the SQL of its ops.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Change } from '../changes.ts';
+import type { DB } from './tables.ts';
+
+/** What a write op gets: the transaction, and hooks for what happens after the commit. */
+export interface WriteTx {
+  readonly db: Kysely<DB>;
+  /** Publish this change on the bus once the batch is durable. */
+  emit(change: Change): void;
+  /** Run this (e.g. unlink a blob file) once the batch is durable. */
+  afterCommit(fn: () => void | Promise<void>): void;
+}
+
+export type WriteOp<T> = (tx: WriteTx) => Promise<T>;
+
+export interface WriteRunner {
+  run<T>(op: WriteOp<T>): Promise<T>;
+  /** Resolves when everything queued so far has committed. */
+  drain(): Promise<void>;
+}
+
+interface Pending {
+  op: WriteOp<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Outcome {
+  pending: Pending;
+  ok: boolean;
+  value?: unknown;
+  error?: unknown;
+  changes: Change[];
+  after: (() => void | Promise<void>)[];
+}
+
+const MAX_BATCH = 256;
+
+export class SqliteWriteQueue implements WriteRunner {
+  private queue: Pending[] = [];
+  private running = false;
+  private idle: (() => void)[] = [];
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly publish: (change: Change) => void,
+    private readonly onAfterCommitError: (err: unknown) => void,
+  ) {}
+
+  run<T>(op: WriteOp<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.running) {
+        this.running = true;
+        // Let writers that are ready in this turn of the event loop join the same batch.
+        setImmediate(() => void this.loop());
+      }
+    });
+  }
+
+  drain(): Promise<void> {
+    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  private async loop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      const outcomes = await this.commitBatch(batch);
+      for (const o of outcomes) {
+        if (!o.ok) {
+          o.pending.reject(o.error);
+          continue;
+        }
+        for (const c of o.changes) this.publish(c);
+        for (const fn of o.after) {
+          try {
+            await fn();
+          } catch (err) {
+            this.onAfterCommitError(err);
+          }
+        }
+        o.pending.resolve(o.value);
+      }
+    }
+    this.running = false;
+    for (const r of this.idle.splice(0)) r();
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    try {
+      await this.db.connection().execute(async (conn) => {
+        // IMMEDIATE takes the write lock up front, so a second process (the CLI) waits on
+        // busy_timeout instead of failing on a lock upgrade.
+        await sql`BEGIN IMMEDIATE`.execute(conn);
+        try {
+          for (const pending of batch) outcomes.push(await this.runOne(conn, pending, batch.length > 1));
+          await sql`COMMIT`.execute(conn);
+        } catch (err) {
+          await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+          throw err;
+        }
+      });
+    } catch (err) {
+      // The batch as a whole failed (disk full, I/O error): nothing of it was committed.
+      const error = unwrapOpFailed(err);
+      return batch.map((pending) => ({ pending, ok: false, error, changes: [], after: [] }));
+    }
+    return outcomes;
+  }
+
+  private async runOne(conn: Kysely<DB>, pending: Pending, savepoint: boolean): Promise<Outcome> {
+    const outcome: Outcome = { pending, ok: false, changes: [], after: [] };
+    const tx: WriteTx = {
+      db: conn,
+      emit: (c) => outcome.changes.push(c),
+      afterCommit: (fn) => outcome.after.push(fn),
+    };
+    if (savepoint) await sql`SAVEPOINT w`.execute(conn);
+    try {
+      outcome.value = await pending.op(tx);
+      outcome.ok = true;
+      if (savepoint) await sql`RELEASE w`.execute(conn);
+    } catch (err) {
+      if (!savepoint) throw Object.assign(new OpFailed(), { cause: err });
+      await sql`ROLLBACK TO w`.execute(conn);
+      await sql`RELEASE w`.execute(conn);
+      outcome.error = err;
+      outcome.changes = [];
+      outcome.after = [];
+    }
+    return outcome;
+  }
+}
+
+/** Marks a single-op batch failure so the op's own error reaches its caller unchanged. */
+class OpFailed extends Error {}
+
+function unwrapOpFailed(err: unknown): unknown {
+  return err instanceof OpFailed ? err.cause : err;
+}
