@@ -23,6 +23,10 @@ export function decodeCharset(bytes: Uint8Array, charset: string | null | undefi
     return bytesToString(bytes);
   }
   try {
+    if (name.startsWith('iso-2022-jp')) {
+      // iconv-lite has no ISO-2022-JP; libmime decodes it (via encoding-japanese).
+      return libmime.decodeWord(name, 'B', Buffer.from(bytes).toString('base64'));
+    }
     if (iconv.encodingExists(name)) {
       return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name);
     }
@@ -38,10 +42,7 @@ function normalizeCharset(charset: string | null | undefined): string {
   const star = name.indexOf('*');
   if (star >= 0) name = name.slice(0, star);
   // Mail says "iso-8859-1" but means windows-1252 (WHATWG Encoding §4.2 does the same).
-  if (name === 'iso-8859-1' || name === 'latin1' || name === 'us-ascii') {
-    return name === 'us-ascii' ? name : 'windows-1252';
-  }
-  return name;
+  return name === 'iso-8859-1' || name === 'latin1' ? 'windows-1252' : name;
 }
 
 /** Decodes RFC 2047 encoded words (adjacent words joined per §6.2), never throwing. */
