@@ -6,7 +6,6 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/ports.ts';
 
 /** A malformed command line: unknown command or option, missing or extra argument. Exit 2. */
@@ -123,6 +122,8 @@ export function resolveDataDir(values: Parsed['values'], env: NodeJS.ProcessEnv)
 /** Opens the store on the data dir (creating the dir), runs `fn`, always closes it. */
 export async function withStore<T>(dataDir: string, fn: (store: Store) => Promise<T>): Promise<T> {
   await mkdir(dataDir, { recursive: true });
+  // Loaded on demand: help, --version and malformed command lines answer without the store.
+  const { openStore } = await import('../store/open-store.ts');
   const store = await openStore({ dataDir });
   try {
     return await fn(store);

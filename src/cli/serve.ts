@@ -1,18 +1,9 @@
 /** `postkontor serve`: config file + flags → the composition root, until SIGINT/SIGTERM. */
 import { mkdir } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import {
-  LISTENER_NAMES,
-  resolveConfig,
-  type ConfigFile,
-  type ConfigOverrides,
-  type ListenerName,
-} from '../core/config-schema.ts';
+import { LISTENER_NAMES, type ListenerName } from '../core/config-defaults.ts';
+import type { ConfigFile, ConfigOverrides } from '../core/config-schema.ts';
 import { PkError } from '../core/errors.ts';
-import { createLogger } from '../core/log.ts';
-import { readConfigFile } from '../server/config-load.ts';
-import { startServer } from '../server/server.ts';
-import { startupScreen } from '../server/startup-screen.ts';
 import { VERSION } from '../server/version.ts';
 import { UsageError, type Command } from './command.ts';
 
@@ -54,6 +45,15 @@ export const serveCommand: Command = {
     }
     if (typeof ctx.values.hostname === 'string') flags.hostname = ctx.values.hostname;
     if (typeof ctx.values.bind === 'string') flags.bind = ctx.values.bind;
+    // The server's modules (zod, pino, TLS, the store) load only for `serve`.
+    const [{ resolveConfig }, { createLogger }, { readConfigFile }, { startServer }, { startupScreen }] =
+      await Promise.all([
+        import('../core/config-schema.ts'),
+        import('../core/log.ts'),
+        import('../server/config-load.ts'),
+        import('../server/server.ts'),
+        import('../server/startup-screen.ts'),
+      ]);
     const file: ConfigFile =
       typeof ctx.values.config === 'string' ? await readConfigFile(ctx.values.config) : {};
     const config = resolveConfig(ctx.dataDir, file, flags, osHostname());

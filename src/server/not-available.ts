@@ -11,6 +11,8 @@ function greetAndClose(line: string): ProtocolHandler {
     handle(conn) {
       conn.log.debug('protocol not yet available; closing');
       conn.socket.end(`${line}\r\n`);
+      // A client that never closes its side must not hold the socket open.
+      setTimeout(() => conn.socket.destroy(), 2000).unref();
     },
   };
 }

@@ -87,7 +87,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     hostname: config.hostname,
     ...config.tls,
   });
-  const store: Store = await openStore({ dataDir: config.dataDir, clock });
+  const store: Store = await openStore({
+    dataDir: config.dataDir,
+    clock,
+    sweepOrphanBlobs: true,
+    onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
+  });
   const sessions = new SessionRegistry();
   const context: ServerContext = {
     config,
@@ -130,8 +135,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 
   const closeAll = async (): Promise<void> => {
-    await Promise.all(servers.map(closeServer).concat(handlers.map((h) => h.shutdown?.() ?? Promise.resolve())));
+    // Stop accepting first; server.close() resolves only once every connection is gone, so the
+    // protocols say goodbye and the rest is destroyed before waiting on it.
+    const closed = servers.map(closeServer);
+    await Promise.all(handlers.map((h) => h.shutdown?.().catch(() => undefined)));
     sessions.destroyAll();
+    await Promise.all(closed);
     await store.close();
   };
 
