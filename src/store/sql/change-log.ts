@@ -13,20 +13,16 @@ export async function recordChange(
   accountId: number,
   draft: ChangeDraft,
   now: number,
+  reservedSeq?: number,
 ): Promise<Change> {
-  const row = await tx.db
-    .updateTable('accounts')
-    .set((eb) => ({ change_seq: eb('change_seq', '+', 1) }))
-    .where('id', '=', accountId)
-    .returning('change_seq')
-    .executeTakeFirstOrThrow();
-  const change = { ...draft, accountId, seq: row.change_seq } as Change;
+  const seq = reservedSeq ?? (await reserveSeq(tx, accountId));
+  const change = { ...draft, accountId, seq } as Change;
   const { kind, mailboxId, modseq, seq: _seq, accountId: _a, ...data } = change;
   await tx.db
     .insertInto('change_log')
     .values({
       account_id: accountId,
-      seq: row.change_seq,
+      seq,
       mailbox_id: mailboxId,
       modseq,
       kind,
@@ -36,6 +32,17 @@ export async function recordChange(
     .execute();
   tx.emit(change);
   return change;
+}
+
+/** Takes the account's next change sequence number (see chargeAccount for the combined form). */
+async function reserveSeq(tx: WriteTx, accountId: number): Promise<number> {
+  const row = await tx.db
+    .updateTable('accounts')
+    .set((eb) => ({ change_seq: eb('change_seq', '+', 1) }))
+    .where('id', '=', accountId)
+    .returning('change_seq')
+    .executeTakeFirstOrThrow();
+  return Number(row.change_seq);
 }
 
 export async function readChangesSince(

@@ -36,7 +36,7 @@ export async function copyInTx(
   const now = ctx.clock.now();
   const t = tally(rows);
   if (mode === 'copy') await checkQuota(tx, accountId, t.size);
-  const alloc = await applyTally(tx, toId, t, 1, rows.length);
+  const alloc = await applyTally(tx, accountId, toId, t, 1, rows.length);
   const mapping: [number, number][] = [];
   const news = [];
   let uid = alloc.firstUid;
@@ -76,7 +76,7 @@ export async function copyInTx(
     for (const [hash, n] of countHashes(rows.map((r) => r.blob_hash))) await addBlobRefs(tx, hash, n);
     await adjustAccountUsage(tx, accountId, t.size, t.messages);
   } else {
-    const src = await applyTally(tx, fromId, t, -1);
+    const src = await applyTally(tx, accountId, fromId, t, -1);
     await recordChange(tx, accountId, { kind: 'expunge', mailboxId: fromId, modseq: src.modseq, uids: rows.map((r) => r.uid) }, now);
   }
   await recordChange(tx, accountId, { kind: 'new', mailboxId: toId, modseq: alloc.modseq, messages: news }, now);

@@ -70,9 +70,13 @@ export function tally(rows: readonly { sysflags: number; size: number }[]): Tall
   return t;
 }
 
-/** Adds (sign 1) or removes (sign -1) a tally from a mailbox's counters and bumps its MODSEQ. */
+/**
+ * Adds (sign 1) or removes (sign -1) a tally from a mailbox's counters, allocates UIDs and bumps
+ * its MODSEQ; fails with NotFound unless the mailbox belongs to the account.
+ */
 export async function applyTally(
   tx: WriteTx,
+  accountId: number,
   mailboxId: number,
   t: Tally,
   sign: 1 | -1,
@@ -89,13 +93,43 @@ export async function applyTally(
       size: eb('size', '+', sign * t.size),
     }))
     .where('id', '=', mailboxId)
+    .where('account_id', '=', accountId)
     .returning(['highest_modseq', 'uid_next', 'uid_validity'])
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!row) throw new PkError('PK_ERR_MAILBOX_NOT_FOUND', `no mailbox with id ${mailboxId}`);
   return {
     modseq: Number(row.highest_modseq),
     firstUid: Number(row.uid_next) - uidsAllocated,
     uidValidity: Number(row.uid_validity),
   };
+}
+
+/**
+ * Charges bytes and messages to the account, enforces its quota when adding, and reserves the
+ * next change sequence number, all in one statement (the append hot path).
+ */
+export async function chargeAccount(
+  tx: WriteTx,
+  accountId: number,
+  bytes: number,
+  messages: number,
+): Promise<number> {
+  const row = await tx.db
+    .updateTable('accounts')
+    .set((eb) => ({
+      used_bytes: eb('used_bytes', '+', bytes),
+      message_count: eb('message_count', '+', messages),
+      change_seq: eb('change_seq', '+', 1),
+    }))
+    .where('id', '=', accountId)
+    .returning(['change_seq', 'quota_bytes', 'used_bytes'])
+    .executeTakeFirst();
+  if (!row) throw new PkError('PK_ERR_ACCOUNT_NOT_FOUND', `no account with id ${accountId}`);
+  const quota = Number(row.quota_bytes);
+  if (bytes > 0 && quota > 0 && Number(row.used_bytes) > quota) {
+    throw new PkError('PK_ERR_OVER_QUOTA', 'mailbox is full (quota exceeded)');
+  }
+  return Number(row.change_seq);
 }
 
 export async function checkQuota(tx: WriteTx, accountId: number, addBytes: number): Promise<void> {

@@ -23,7 +23,7 @@ import { copyInTx } from './message-moves.ts';
 import {
   adjustAccountUsage,
   applyTally,
-  checkQuota,
+  chargeAccount,
   chunks,
   ownedMailbox,
   selectMessages,
@@ -48,11 +48,10 @@ export class SqlMessages implements MessageStore {
     const blob = (await this.blobKnown(hash)) ? null : await this.prepareBlob(hash, raw);
     const emailId = 'M' + randomBytes(11).toString('base64url');
     return this.ctx.writes.run(async (tx) => {
-      await ownedMailbox(tx, accountId, mailboxId);
-      await checkQuota(tx, accountId, raw.length);
-      await this.referenceBlob(tx, hash, raw, blob, now);
       const t = tally([{ sysflags: flags.bits, size: raw.length }]);
-      const alloc = await applyTally(tx, mailboxId, t, 1, 1);
+      const alloc = await applyTally(tx, accountId, mailboxId, t, 1, 1);
+      const seq = await chargeAccount(tx, accountId, raw.length, 1);
+      await this.referenceBlob(tx, hash, raw, blob, now);
       const keywords = keywordsToColumn(flags.keywords);
       const row = await tx.db
         .insertInto('messages')
@@ -71,7 +70,6 @@ export class SqlMessages implements MessageStore {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await adjustAccountUsage(tx, accountId, raw.length, 1);
       await recordChange(
         tx,
         accountId,
@@ -82,6 +80,7 @@ export class SqlMessages implements MessageStore {
           messages: [{ id: row.id, uid: alloc.firstUid, flags: flagList(flags.bits, keywords), size: raw.length, internalDate }],
         },
         now,
+        seq,
       );
       return { id: row.id, uid: alloc.firstUid, uidValidity: alloc.uidValidity, modseq: alloc.modseq, size: raw.length };
     });
@@ -166,7 +165,7 @@ export class SqlMessages implements MessageStore {
       const before = tally(updates.map((u) => ({ sysflags: u.oldBits, size: 0 })));
       const after = tally(updates.map((u) => ({ sysflags: u.bits, size: 0 })));
       const delta = { messages: 0, size: 0, unseen: after.unseen - before.unseen, deleted: after.deleted - before.deleted };
-      const { modseq } = await applyTally(tx, mailboxId, delta, 1);
+      const { modseq } = await applyTally(tx, accountId, mailboxId, delta, 1);
       for (const u of updates) {
         await tx.db.updateTable('messages').set({ sysflags: u.bits, keywords: u.keywords, modseq }).where('id', '=', u.id).execute();
       }
@@ -204,7 +203,7 @@ export class SqlMessages implements MessageStore {
       }
       await releaseBlobRefs(this.ctx, tx, countHashes(rows.map((r) => r.blob_hash)));
       const t = tally(rows);
-      const { modseq } = await applyTally(tx, mailboxId, t, -1);
+      const { modseq } = await applyTally(tx, accountId, mailboxId, t, -1);
       await adjustAccountUsage(tx, accountId, -t.size, -t.messages);
       const expunged = rows.map((r) => r.uid);
       await recordChange(tx, accountId, { kind: 'expunge', mailboxId, modseq, uids: expunged }, now);

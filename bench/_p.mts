@@ -1,0 +1,14 @@
+import { performance } from 'node:perf_hooks';
+import { openStore } from '../src/store/open-store.ts';
+import { tempDir } from '../test/helpers/temp-dir.ts';
+const dir = tempDir('pk-prof-');
+const store = await openStore({ dataDir: dir.path });
+await store.domains.add('example.org');
+const acc = await store.accounts.create({ address: 'user@example.org', passwordHash: 'x' });
+const inbox = (await store.mailboxes.get(acc.id, 'INBOX'))!;
+const head = `From: Bench <bench@example.org>\r\nTo: user@example.org\r\nSubject: bench\r\n\r\n`;
+let next = 0; const total = 3000;
+const t0 = performance.now();
+await Promise.all(Array.from({ length: 16 }, async () => { while (next < total) { const n = next++; await store.messages.append(acc.id, inbox.id, { raw: Buffer.from(head + `${n} `.repeat(1200)) }); } }));
+console.log('appends/s', total / (performance.now() - t0) * 1000);
+await store.close(); dir.remove();
