@@ -67,7 +67,11 @@ export const serveCommand: Command = {
       pretty: (process.stderr as { isTTY?: boolean }).isTTY === true,
     });
     const server = await startServer({ config, log });
-    ctx.io.stdout.write(startupScreen(server, VERSION));
+    // Listen for signals before announcing readiness: a supervisor may signal at once.
+    const signal = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
     log.info(
       {
         listeners: server.listeners.filter((l) => l.port !== null).map((l) => `${l.name}:${l.port}`),
@@ -75,15 +79,13 @@ export const serveCommand: Command = {
       },
       'server started',
     );
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    ctx.io.stdout.write(startupScreen(server, VERSION));
+    const received = await signal;
     // A second signal while closing means "now".
     const force = (): never => process.exit(130);
     process.once('SIGINT', force);
     process.once('SIGTERM', force);
-    log.info({ signal }, 'shutting down');
+    log.info({ signal: received }, 'shutting down');
     await server.close();
     log.info('server stopped');
     return 0;
