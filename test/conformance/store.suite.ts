@@ -215,10 +215,10 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         assert.deepEqual(meta?.flags, ['\\Seen', '$Label1']);
         assert.equal(meta?.internalDate, 1_700_000_000_000);
         assert.equal(meta?.blobHash, createHash('sha256').update(raw).digest('hex'));
-        const reader = await store.messages.open(meta!.blobHash);
+        const reader = await store.messages.open(meta.blobHash);
         assert.deepEqual(await reader.read(), raw);
         assert.deepEqual(await reader.read(5, 15), raw.subarray(5, 15));
-        const index = await store.messages.index(meta!.blobHash);
+        const index = await store.messages.index(meta.blobHash);
         assert.ok(index, 'index stored');
         const box = await store.mailboxes.getById(acc.id, ib.id);
         assert.equal(box?.messages, 1);

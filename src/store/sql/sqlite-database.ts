@@ -15,7 +15,7 @@ export function cachingDatabase(db: Database.Database): SqliteDatabase {
     prepare(sql: string): SqliteStatement {
       let stmt = cache.get(sql);
       if (!stmt) {
-        stmt = db.prepare(sql) as unknown as SqliteStatement;
+        stmt = db.prepare(sql);
         // Long IN-lists make one-off texts; evict the oldest rather than grow without bound.
         if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value as string);
         cache.set(sql, stmt);
