@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parse } from 'smol-toml';
+import { DEFAULT_PORTS, resolveConfig, validateConfigFile } from './config-schema.ts';
+
+const load = (toml: string) => validateConfigFile(parse(toml), 'pk.toml');
+
+test('defaults: development ports, loopback, tls-or-loopback', () => {
+  const c = resolveConfig('/d', {}, {}, 'host.example');
+  assert.deepEqual(c.ports, DEFAULT_PORTS);
+  assert.deepEqual(
+    [c.ports.imap, c.ports.imaps, c.ports.pop3, c.ports.pop3s, c.ports.smtp, c.ports.submission, c.ports.submissions, c.ports.http],
+    [1143, 1993, 1110, 1995, 2525, 1587, 1465, 8080],
+  );
+  assert.equal(c.bind, '127.0.0.1');
+  assert.equal(c.hostname, 'host.example');
+  assert.equal(c.auth.plaintext, 'tls-or-loopback');
+  assert.deepEqual(c.tls, {});
+});
+
+test('file over defaults, flags over the file', () => {
+  const file = load(`
+hostname = "mail.example.org"
+bind = "0.0.0.0"
+imap-port = 143
+smtp-port = 0
+[tls]
+cert = "/etc/pk/cert.pem"
+key = "/etc/pk/key.pem"
+[auth]
+plaintext = "tls-only"
+`);
+  const c = resolveConfig('/d', file, { ports: { imap: 10143 }, bind: '::1' }, 'ignored');
+  assert.equal(c.hostname, 'mail.example.org');
+  assert.equal(c.bind, '::1');
+  assert.equal(c.ports.imap, 10143);
+  assert.equal(c.ports.smtp, 0);
+  assert.equal(c.ports.pop3, 1110);
+  assert.deepEqual(c.tls, { cert: '/etc/pk/cert.pem', key: '/etc/pk/key.pem' });
+  assert.equal(c.auth.plaintext, 'tls-only');
+});
+
+test('bad files: one line naming the key', () => {
+  assert.throws(() => load('imap_port = 1'), { message: 'pk.toml: unknown key "imap_port"' });
+  assert.throws(() => load('[tls]\ncertificate = "x"'), { message: 'pk.toml: unknown key "tls.certificate"' });
+  assert.throws(() => load('[auth]\nplaintext = "never"'), {
+    message: 'pk.toml: auth.plaintext: expected one of "tls-or-loopback", "tls-only", "always"',
+  });
+  assert.throws(() => load('pop3-port = 70000'), {
+    message: 'pk.toml: pop3-port: expected a port number from 0 to 65535 (0 disables the listener)',
+  });
+  assert.throws(() => resolveConfig('/d', load('[tls]\ncert = "c.pem"'), {}, 'h'), /set both "tls.cert" and "tls.key"/);
+});

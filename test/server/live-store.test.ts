@@ -1,0 +1,115 @@
+/**
+ * The running server sees CLI changes without a restart: a server started in this process holds
+ * the real store open while the CLI (a separate process) adds a user, changes the password and
+ * switches IMAP off; each login through the server's own store reflects the change at once.
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { loginWithPassword, type LoginAttempt } from '../../src/auth/login.ts';
+import { DEFAULT_PORTS, LISTENER_NAMES, resolveConfig } from '../../src/core/config-schema.ts';
+import { createLogger } from '../../src/core/log.ts';
+import { startServer, type RunningServer } from '../../src/server/server.ts';
+import { freePorts, runCli, tempDir } from '../cli/run-cli.ts';
+
+let dir: { path: string; cleanup(): Promise<void> };
+let server: RunningServer;
+const logLines: string[] = [];
+let imapPort = 0;
+
+before(async () => {
+  dir = await tempDir();
+  [imapPort = 0] = await freePorts(1);
+  const ports = Object.fromEntries(LISTENER_NAMES.map((n) => [n, n === 'imap' ? imapPort : 0]));
+  const config = resolveConfig(join(dir.path, 'data'), {}, { ports, hostname: 'mail.test' }, 'unused');
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(...chunk.toString('utf8').trim().split('\n'));
+      done();
+    },
+  });
+  server = await startServer({ config, log: createLogger({ level: 'debug', destination }) });
+});
+
+after(async () => {
+  await server?.close();
+  await dir.cleanup();
+});
+
+/** Waits (on the event loop, bounded) for the server side to catch up with the client. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
+  assert.ok(cond());
+}
+
+const data = (): string[] => ['--data', join(dir.path, 'data')];
+
+function attempt(password: string, over: Partial<LoginAttempt> = {}): LoginAttempt {
+  return {
+    protocol: 'imap',
+    login: 'Carol@Example.org',
+    password,
+    connection: { secure: false, remoteAddress: '127.0.0.1' },
+    policy: 'tls-or-loopback',
+    ...over,
+  };
+}
+
+test('users, passwords and settings changed by the CLI apply at the next login', async () => {
+  assert.equal(DEFAULT_PORTS.imap, 1143);
+  const store = server.context.store;
+  assert.deepEqual(await loginWithPassword(store, attempt('first-pw-3c1')), { ok: false, reason: 'credentials' });
+
+  assert.equal((await runCli(['domain', 'add', 'example.org', ...data()])).code, 0);
+  const add = await runCli(['user', 'add', 'carol@example.org', '--password-stdin', ...data()], {
+    stdin: 'first-pw-3c1\n',
+  });
+  assert.deepEqual([add.code, add.stderr], [0, '']);
+  const first = await loginWithPassword(store, attempt('first-pw-3c1'));
+  assert.equal(first.ok, true);
+  assert.equal(first.ok && first.account.address, 'carol@example.org');
+
+  const pw = await runCli(['user', 'passwd', 'carol@example.org', '--password', 'second-pw-8d2', ...data()]);
+  assert.equal(pw.code, 0);
+  assert.deepEqual(await loginWithPassword(store, attempt('first-pw-3c1')), { ok: false, reason: 'credentials' });
+  assert.equal((await loginWithPassword(store, attempt('second-pw-8d2'))).ok, true);
+
+  const off = await runCli(['settings', 'set', 'carol@example.org', 'imap.enabled', 'false', ...data()]);
+  assert.equal(off.code, 0);
+  assert.deepEqual(await loginWithPassword(store, attempt('second-pw-8d2')), { ok: false, reason: 'disabled' });
+  // POP3 is still on; a wrong password never reveals that IMAP is off.
+  assert.equal((await loginWithPassword(store, attempt('second-pw-8d2', { protocol: 'pop3' }))).ok, true);
+  assert.deepEqual(await loginWithPassword(store, attempt('wrong')), { ok: false, reason: 'credentials' });
+
+  // The plaintext policy is checked before any password work.
+  const remote = { secure: false, remoteAddress: '192.0.2.7' };
+  assert.deepEqual(
+    await loginWithPassword(store, attempt('second-pw-8d2', { protocol: 'pop3', connection: remote })),
+    { ok: false, reason: 'insecure' },
+  );
+});
+
+test('connections get a cid, are registered while open and logged without secrets', async () => {
+  const socket = connect({ host: '127.0.0.1', port: imapPort });
+  let text = '';
+  const greeted = new Promise((resolve) => socket.once('data', resolve));
+  socket.setEncoding('utf8').on('data', (d: string) => (text += d));
+  await greeted;
+  // Registered from accept until the server side closes.
+  const entry = server.context.sessions.list().find((e) => e.listener === 'imap');
+  assert.ok(entry);
+  assert.equal(entry.remoteAddress, '127.0.0.1');
+  assert.equal(entry.user, null);
+  await new Promise((resolve) => socket.on('close', resolve));
+  assert.equal(text, '* BYE postkontor IMAP is not yet available\r\n');
+  await until(() => server.context.sessions.size === 0);
+  const records = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const opened = records.find((r) => r.msg === 'connection opened' && r.proto === 'imap');
+  assert.ok(opened);
+  const cid = String(opened.cid);
+  assert.equal(cid, entry.cid);
+  assert.ok(records.some((r) => r.msg === 'connection closed' && r.cid === cid));
+  for (const l of logLines) assert.doesNotMatch(l, /first-pw|second-pw/);
+});
