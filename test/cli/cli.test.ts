@@ -170,10 +170,9 @@ describe('postkontor on a data directory', () => {
     );
     fails(emptyStdin, 1, 'the password must not be empty');
 
-    const [dup, list, listNet, listNowhere] = await Promise.all([
+    const [dup, list, listNowhere] = await Promise.all([
       run(['user', 'add', 'alice@example.org', '--password', 'other']),
       run(['user', 'list']),
-      run(['user', 'list', 'example.net']),
       run(['user', 'list', 'nowhere.example']),
     ]);
     fails(dup, 1, 'user alice@example.org already exists');
@@ -186,22 +185,19 @@ describe('postkontor on a data directory', () => {
         '',
       ].join('\n'),
     );
-    ok(listNet, '');
     fails(listNowhere, 1, 'domain nowhere.example does not exist; add it first: postkontor domain add nowhere.example');
 
     ok(await run(['user', 'quota', 'alice@example.org', '0']), 'quota of alice@example.org set to unlimited\n');
-    const [q2g, qAbc, qNobody, pw, pwNobody] = await Promise.all([
+    const [q2g, qAbc, qNobody, pw] = await Promise.all([
       run(['user', 'quota', 'bob@example.org', '2G']),
       run(['user', 'quota', 'bob@example.org', 'abc']),
       run(['user', 'quota', 'nobody@example.org', '1G']),
       run(['user', 'passwd', 'alice@example.org', '--password-stdin'], { stdin: `${ALICE_PW2}\r\n` }),
-      run(['user', 'passwd', 'nobody@example.org', '--password', 'x']),
     ]);
     ok(q2g, 'quota of bob@example.org set to 2G\n');
     fails(qAbc, 1, 'invalid size "abc": use a number with an optional unit K, M, G or T (e.g. 500M, 2G), or 0 for unlimited');
     fails(qNobody, 1, 'user nobody@example.org does not exist');
     ok(pw, 'password of alice@example.org changed\n');
-    fails(pwNobody, 1, 'user nobody@example.org does not exist');
     ok(
       await run(['user', 'list', 'example.org']),
       [
@@ -266,15 +262,13 @@ describe('postkontor on a data directory', () => {
     fails(getNobody, 1, 'user nobody@example.org does not exist');
     fails(getBadKey, 1, `unknown setting "nope"; known settings: ${known}`);
 
-    const [get, getDefault, getBool, list, clearFwd] = await Promise.all([
+    const [get, getBool, list, clearFwd] = await Promise.all([
       run(['settings', 'get', 'alice@example.org', 'pop.mode']),
-      run(['settings', 'get', 'alice@example.org', 'pop.after-retrieve']),
       run(['settings', 'get', 'bob@example.org', 'imap.enabled']),
       run(['settings', 'list', 'alice@example.org']),
       run(['settings', 'set', 'bob@example.org', 'forward.to', '']),
     ]);
     ok(get, 'gmail\n');
-    ok(getDefault, 'keep\n');
     ok(getBool, 'false\n');
     ok(clearFwd, 'bob@example.org: forward.to = ""\n');
     assert.equal(list.code, 0);
