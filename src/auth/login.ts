@@ -33,7 +33,7 @@ export interface LoginAttempt {
 
 export async function loginWithPassword(store: Store, attempt: LoginAttempt): Promise<LoginResult> {
   if (!plaintextAllowed(attempt.policy, attempt.connection)) return { ok: false, reason: 'insecure' };
-  let address: string | null = null;
+  let address: string | null;
   try {
     address = parseAddress(attempt.login).address;
   } catch {

@@ -41,5 +41,5 @@ test('pretty mode writes one human line per record', () => {
   const log = connectionLogger(createLogger({ destination: stream, pretty: true }), 'pop3', 'cid12345');
   log.warn({ remote: '192.0.2.1', password: 'x' }, 'too many failures');
   assert.equal(lines.length, 1);
-  assert.match(lines[0] ?? '', /^\d\d:\d\d:\d\d WARN  pop3\/cid12345 too many failures remote=192\.0\.2\.1 password=\[redacted\]$/);
+  assert.match(lines[0] ?? '', /^\d\d:\d\d:\d\d WARN {2}pop3\/cid12345 too many failures remote=192\.0\.2\.1 password=\[redacted\]$/);
 });

@@ -56,7 +56,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       redact: { paths: [...REDACT_PATHS], censor: REDACTED },
       serializers: { err: pino.stdSerializers.err },
     },
-    dest as DestinationStream,
+    dest,
   );
 }
 
@@ -90,12 +90,13 @@ function prettyLines(out: DestinationStream | NodeJS.WritableStream): Writable {
         }
         const time = new Date(Number(rec.time)).toTimeString().slice(0, 8);
         const level = (LEVEL_NAMES[Number(rec.level)] ?? String(rec.level)).padEnd(5);
-        const who = rec.proto ? ` ${String(rec.proto)}/${String(rec.cid)}` : '';
+        const str = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+        const who = rec.proto ? ` ${str(rec.proto)}/${str(rec.cid)}` : '';
         const extra = Object.entries(rec)
           .filter(([k]) => !SKIP.has(k))
-          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .map(([k, v]) => `${k}=${str(v)}`)
           .join(' ');
-        out.write(`${time} ${level}${who} ${String(rec.msg ?? '')}${extra ? ` ${extra}` : ''}\n`);
+        out.write(`${time} ${level}${who} ${str(rec.msg ?? '')}${extra ? ` ${extra}` : ''}\n`);
       }
       done();
     },

@@ -138,7 +138,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     // Stop accepting first; server.close() resolves only once every connection is gone, so the
     // protocols say goodbye and the rest is destroyed before waiting on it.
     const closed = servers.map(closeServer);
-    await Promise.all(handlers.map((h) => h.shutdown?.().catch(() => undefined)));
+    await Promise.all(handlers.map(async (h) => h.shutdown?.().catch(() => undefined)));
     sessions.destroyAll();
     await Promise.all(closed);
     await store.close();

@@ -47,7 +47,7 @@ describe('postkontor without a store', () => {
     assert.equal(help.code, 0);
     for (const c of ['serve', 'domain add', 'domain list', 'domain remove', 'user add', 'user passwd',
       'user quota', 'user list', 'user remove', 'settings get', 'settings set', 'settings list']) {
-      assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'), c);
+      assert.match(help.stdout, new RegExp(`^ {2}${c} `, 'm'), c);
     }
     assert.equal(helpUser.code, 0);
     assert.match(helpUser.stdout, /user passwd/);

@@ -111,12 +111,12 @@ describe('postkontor serve', () => {
     try {
       const screen = s.stdout;
       assert.match(screen, /^postkontor 0\.1\.0$/m);
-      assert.match(screen, new RegExp(`^  data +${data}$`, 'm'));
-      assert.match(screen, new RegExp(`^  store +sqlite ${join(data, 'postkontor.db')}$`, 'm'));
-      assert.match(screen, /^  hostname +file\.example$/m);
+      assert.match(screen, new RegExp(`^ {2}data +${data}$`, 'm'));
+      assert.match(screen, new RegExp(`^ {2}store +sqlite ${join(data, 'postkontor.db')}$`, 'm'));
+      assert.match(screen, /^ {2}hostname +file\.example$/m);
       assert.match(screen, new RegExp(`self-signed certificate created: ${join(data, 'tls', 'cert.pem')}`));
       assert.match(screen, /plaintext passwords: tls-only/);
-      assert.match(screen, /^  bind +127\.0\.0\.1 \(loopback only/m);
+      assert.match(screen, /^ {2}bind +127\.0\.0\.1 \(loopback only/m);
       const rows: [string, string, string][] = [
         ['IMAP', String(ports.imap), 'none'],
         ['IMAPS', String(ports.imaps), 'implicit TLS'],
@@ -127,9 +127,9 @@ describe('postkontor serve', () => {
         ['HTTP', String(ports.http), 'none'],
       ];
       for (const [label, port, mode] of rows) {
-        assert.match(screen, new RegExp(`^  ${label} +127\\.0\\.0\\.1 +${port} +${mode}$`, 'm'), label);
+        assert.match(screen, new RegExp(`^ {2}${label} +127\\.0\\.0\\.1 +${port} +${mode}$`, 'm'), label);
       }
-      assert.match(screen, /^  POP3S +- +off +-$/m);
+      assert.match(screen, /^ {2}POP3S +- +off +-$/m);
       firstFingerprint = /sha256 ([0-9A-F:]+)/.exec(screen)?.[1] ?? '';
 
       const [imap, imaps, pop3, smtp, submission, submissions, http] = await Promise.all([
