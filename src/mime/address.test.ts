@@ -37,3 +37,11 @@ void test('odd but seen in the wild', () => {
   assert.deepEqual(parseAddressList('foo@'), [a(null, 'foo', 'MISSING_DOMAIN')]);
   assert.deepEqual(parseAddressList('Group: a@b.test'), [a(null, 'Group', null), a(null, 'a', 'b.test'), a(null, null, null)]);
 });
+
+void test('stray specials and unterminated quotes or comments end (a stray ")" once looped forever)', () => {
+  assert.equal(parseAddressList('a) b@c.test')?.[0]?.host, 'c.test');
+  assert.ok(parseAddressList(')'));
+  // An unterminated comment runs to the end: nothing is left.
+  assert.equal(parseAddressList('(unterminated <x@y.test>'), null);
+  assert.ok(parseAddressList('"unterminated <x@y.test>'));
+});

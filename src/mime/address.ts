@@ -57,7 +57,8 @@ function tokenize(input: string): Token[] {
       }
       space = false;
     } else {
-      let j = i;
+      // Always consume at least one character: a stray ")" would otherwise loop forever.
+      let j = i + 1;
       while (j < input.length && !' \t\r\n()"<>@,;:.[]'.includes(input[j]!)) j++;
       tokens.push({ kind: 'atom', text: input.slice(i, j), space });
       i = j;
