@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { imapBodystructure, imapEnvelope } from '../../src/mime/imap-serialize.ts';
 import { indexMessage } from '../../src/mime/index-message.ts';
 import type { MimePart } from '../../src/mime/types.ts';
-import { FIXTURES, corpus } from './helpers.ts';
+import { FIXTURES, checkSexp, corpus } from './helpers.ts';
 
 function flatten(root: MimePart): unknown[] {
   const out: unknown[] = [];
@@ -49,6 +49,7 @@ for (const { name, raw } of corpus()) {
       hasAttachments: index.hasAttachments,
       text: { ...text, body: text.body.slice(0, 400), bodyLength: text.body.length },
     };
+    for (const s of [actual.envelope, actual.body, actual.bodystructure]) assert.equal(checkSexp(s), null, s);
     const file = join(FIXTURES, `${name}.golden.json`);
     if (process.env.UPDATE_GOLDEN === '1') {
       writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);

@@ -15,7 +15,7 @@ export interface NaivePart {
 function headerEnd(raw: Buffer, start: number, end: number): number {
   let i = start;
   while (i < end) {
-    let nl = raw.indexOf(0x0a, i);
+    const nl = raw.indexOf(0x0a, i);
     if (nl < 0 || nl >= end) return end;
     const line = raw.subarray(i, nl + 1).toString('latin1');
     if (line === '\n' || line === '\r\n') return nl + 1;
@@ -53,7 +53,7 @@ function splitBody(raw: Buffer, start: number, end: number, boundary: string, di
   let partStart = -1;
   let i = start;
   while (i < end) {
-    let nl = raw.indexOf(0x0a, i);
+    const nl = raw.indexOf(0x0a, i);
     const lineEnd = nl < 0 || nl >= end ? end : nl + 1;
     const line = raw.subarray(i, lineEnd).toString('latin1').replace(/[ \t\r\n]+$/, '');
     const isClose = line === `${delim}--`;
