@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { PkError } from '../../core/errors.ts';
 import { LIMITS } from '../../core/limits.ts';
-import { indexMessage } from '../../mime/index-message.ts';
 import type { MessageIndex } from '../../mime/types.ts';
 import { bufferReader } from '../blobs/memory-blob.ts';
 import { FLAG_DELETED, applyFlags, flagList, keywordsFromColumn, keywordsToColumn, parseFlags, sameFlags } from '../flags.ts';
@@ -31,6 +30,15 @@ import {
 } from './message-rows.ts';
 import { toMessage } from './rows.ts';
 import type { WriteTx } from './write-queue.ts';
+
+type Indexer = (typeof import('../../mime/index-message.ts'))['indexMessage'];
+let indexer: Promise<Indexer> | undefined;
+
+/** The MIME indexer and its libraries load on the first append, so CLI commands start fast. */
+function loadIndexer(): Promise<Indexer> {
+  indexer ??= import('../../mime/index-message.ts').then((m) => m.indexMessage);
+  return indexer;
+}
 
 export class SqlMessages implements MessageStore {
   constructor(private readonly ctx: SqlContext) {}
@@ -217,7 +225,7 @@ export class SqlMessages implements MessageStore {
   }
 
   private async prepareBlob(hash: string, raw: Buffer): Promise<{ indexJson: string }> {
-    const { index } = await indexMessage(raw);
+    const { index } = await (await loadIndexer())(raw);
     if (raw.length > this.ctx.inlineLimit) await this.ctx.blobFiles.writeDurable(hash, raw);
     return { indexJson: JSON.stringify(index) };
   }
