@@ -5,21 +5,13 @@
 import libmime from 'libmime';
 import { decodeWords } from './charset.ts';
 import { firstField, type HeaderField } from './headers.ts';
-import type { Disposition } from './types.ts';
+import type { Disposition, MimePart } from './types.ts';
 
 /** The header-derived fields of a MimePart, before offsets and children are known. */
-export interface PartFields {
-  type: string;
-  subtype: string;
-  params: Record<string, string>;
-  id: string | null;
-  description: string | null;
-  encoding: string;
-  md5: string | null;
-  disposition: Disposition | null;
-  language: string[] | null;
-  location: string | null;
-}
+export type PartFields = Pick<
+  MimePart,
+  'type' | 'subtype' | 'params' | 'id' | 'description' | 'encoding' | 'md5' | 'disposition' | 'language' | 'location'
+>;
 
 const TOKEN = /^[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+$/;
 

@@ -59,14 +59,3 @@ export async function insertMailbox(
   );
   return row;
 }
-
-/** Bumps a mailbox's HIGHESTMODSEQ by one and returns the new value (RFC 7162 §3.1). */
-export async function bumpModseq(tx: WriteTx, mailboxId: number): Promise<number> {
-  const row = await tx.db
-    .updateTable('mailboxes')
-    .set((eb) => ({ highest_modseq: eb('highest_modseq', '+', 1) }))
-    .where('id', '=', mailboxId)
-    .returning('highest_modseq')
-    .executeTakeFirstOrThrow();
-  return Number(row.highest_modseq);
-}

@@ -7,6 +7,7 @@ import { recordChange } from './change-log.ts';
 import type { SqlContext } from './context.ts';
 import { insertMailbox } from './mailbox-rows.ts';
 import { moveAllMessages } from './message-moves.ts';
+import { chargeAccount } from './message-rows.ts';
 import { toMailbox } from './rows.ts';
 import type { WriteTx } from './write-queue.ts';
 
@@ -31,34 +32,15 @@ export class SqlMailboxes implements MailboxStore {
     } catch {
       return null;
     }
-    const row = await this.ctx.db
-      .selectFrom('mailboxes')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('name', '=', key)
-      .executeTakeFirst();
-    return row ? toMailbox(row, await this.isSubscribed(accountId, row.name)) : null;
+    return this.findBy(accountId, 'name', key);
   }
 
-  async getById(accountId: number, id: number): Promise<Mailbox | null> {
-    const row = await this.ctx.db
-      .selectFrom('mailboxes')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return row ? toMailbox(row, await this.isSubscribed(accountId, row.name)) : null;
+  getById(accountId: number, id: number): Promise<Mailbox | null> {
+    return this.findBy(accountId, 'id', id);
   }
 
-  async byRole(accountId: number, role: MailboxRole): Promise<Mailbox | null> {
-    const row = await this.ctx.db
-      .selectFrom('mailboxes')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('role', '=', role)
-      .orderBy('id')
-      .executeTakeFirst();
-    return row ? toMailbox(row, await this.isSubscribed(accountId, row.name)) : null;
+  byRole(accountId: number, role: MailboxRole): Promise<Mailbox | null> {
+    return this.findBy(accountId, 'role', role);
   }
 
   async create(accountId: number, input: string, opts: { role?: MailboxRole } = {}): Promise<Mailbox> {
@@ -149,16 +131,9 @@ export class SqlMailboxes implements MailboxStore {
       const hashes = await tx.db.selectFrom('messages').select('blob_hash').where('mailbox_id', '=', mb.id).execute();
       await tx.db.deleteFrom('messages').where('mailbox_id', '=', mb.id).execute();
       await releaseBlobRefs(this.ctx, tx, countHashes(hashes.map((h) => h.blob_hash)));
-      await tx.db
-        .updateTable('accounts')
-        .set((eb) => ({
-          used_bytes: eb('used_bytes', '-', Number(mb.size)),
-          message_count: eb('message_count', '-', Number(mb.messages)),
-        }))
-        .where('id', '=', accountId)
-        .execute();
+      const seq = await chargeAccount(tx, accountId, -Number(mb.size), -Number(mb.messages));
       await tx.db.deleteFrom('mailboxes').where('id', '=', mb.id).execute();
-      await recordChange(tx, accountId, { kind: 'mailbox-deleted', mailboxId: mb.id, modseq: Number(mb.highest_modseq), name }, now);
+      await recordChange(tx, accountId, { kind: 'mailbox-deleted', mailboxId: mb.id, modseq: Number(mb.highest_modseq), name }, now, seq);
     });
   }
 
@@ -202,6 +177,18 @@ export class SqlMailboxes implements MailboxStore {
       }
       return { previous: Number(row.recent_uid), uidNext };
     });
+  }
+
+  /** One mailbox of the account by a unique column (the oldest, should a role repeat). */
+  private async findBy(accountId: number, column: 'name' | 'id' | 'role', value: string | number): Promise<Mailbox | null> {
+    const row = await this.ctx.db
+      .selectFrom('mailboxes')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where(column, '=', value)
+      .orderBy('id')
+      .executeTakeFirst();
+    return row ? toMailbox(row, await this.isSubscribed(accountId, row.name)) : null;
   }
 
   private async isSubscribed(accountId: number, name: string): Promise<boolean> {

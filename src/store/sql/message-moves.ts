@@ -9,9 +9,8 @@ import { addBlobRefs, countHashes } from './blob-refs.ts';
 import { recordChange } from './change-log.ts';
 import type { SqlContext } from './context.ts';
 import {
-  adjustAccountUsage,
   applyTally,
-  checkQuota,
+  chargeAccount,
   ownedMailbox,
   selectMessages,
   tally,
@@ -35,7 +34,8 @@ export async function copyInTx(
   }
   const now = ctx.clock.now();
   const t = tally(rows);
-  if (mode === 'copy') await checkQuota(tx, accountId, t.size);
+  // A copy is charged (and checked against the quota) first; a move changes no usage.
+  const seq = mode === 'copy' ? await chargeAccount(tx, accountId, t.size, t.messages) : undefined;
   const alloc = await applyTally(tx, accountId, toId, t, 1, rows.length);
   const mapping: [number, number][] = [];
   const news = [];
@@ -74,12 +74,11 @@ export async function copyInTx(
   }
   if (mode === 'copy') {
     for (const [hash, n] of countHashes(rows.map((r) => r.blob_hash))) await addBlobRefs(tx, hash, n);
-    await adjustAccountUsage(tx, accountId, t.size, t.messages);
   } else {
     const src = await applyTally(tx, accountId, fromId, t, -1);
     await recordChange(tx, accountId, { kind: 'expunge', mailboxId: fromId, modseq: src.modseq, uids: rows.map((r) => r.uid) }, now);
   }
-  await recordChange(tx, accountId, { kind: 'new', mailboxId: toId, modseq: alloc.modseq, messages: news }, now);
+  await recordChange(tx, accountId, { kind: 'new', mailboxId: toId, modseq: alloc.modseq, messages: news }, now, seq);
   return { uidValidity: alloc.uidValidity, mapping };
 }
 

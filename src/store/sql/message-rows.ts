@@ -105,8 +105,8 @@ export async function applyTally(
 }
 
 /**
- * Charges bytes and messages to the account, enforces its quota when adding, and reserves the
- * next change sequence number, all in one statement (the append hot path).
+ * Charges (or, negative, credits) bytes and messages to the account, enforces its quota when
+ * adding, and reserves the account's next change sequence number, all in one statement.
  */
 export async function chargeAccount(
   tx: WriteTx,
@@ -130,34 +130,4 @@ export async function chargeAccount(
     throw new PkError('PK_ERR_OVER_QUOTA', 'mailbox is full (quota exceeded)');
   }
   return Number(row.change_seq);
-}
-
-export async function checkQuota(tx: WriteTx, accountId: number, addBytes: number): Promise<void> {
-  const acc = await tx.db
-    .selectFrom('accounts')
-    .select(['quota_bytes', 'used_bytes'])
-    .where('id', '=', accountId)
-    .executeTakeFirst();
-  if (!acc) throw new PkError('PK_ERR_ACCOUNT_NOT_FOUND', `no account with id ${accountId}`);
-  const quota = Number(acc.quota_bytes);
-  if (quota > 0 && Number(acc.used_bytes) + addBytes > quota) {
-    throw new PkError('PK_ERR_OVER_QUOTA', 'mailbox is full (quota exceeded)');
-  }
-}
-
-export async function adjustAccountUsage(
-  tx: WriteTx,
-  accountId: number,
-  bytes: number,
-  messages: number,
-): Promise<void> {
-  if (bytes === 0 && messages === 0) return;
-  await tx.db
-    .updateTable('accounts')
-    .set((eb) => ({
-      used_bytes: eb('used_bytes', '+', bytes),
-      message_count: eb('message_count', '+', messages),
-    }))
-    .where('id', '=', accountId)
-    .execute();
 }

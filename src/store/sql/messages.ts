@@ -20,7 +20,6 @@ import { recordChange } from './change-log.ts';
 import type { SqlContext } from './context.ts';
 import { copyInTx } from './message-moves.ts';
 import {
-  adjustAccountUsage,
   applyTally,
   chargeAccount,
   chunks,
@@ -212,9 +211,9 @@ export class SqlMessages implements MessageStore {
       await releaseBlobRefs(this.ctx, tx, countHashes(rows.map((r) => r.blob_hash)));
       const t = tally(rows);
       const { modseq } = await applyTally(tx, accountId, mailboxId, t, -1);
-      await adjustAccountUsage(tx, accountId, -t.size, -t.messages);
+      const seq = await chargeAccount(tx, accountId, -t.size, -t.messages);
       const expunged = rows.map((r) => r.uid);
-      await recordChange(tx, accountId, { kind: 'expunge', mailboxId, modseq, uids: expunged }, now);
+      await recordChange(tx, accountId, { kind: 'expunge', mailboxId, modseq, uids: expunged }, now, seq);
       return expunged;
     });
   }
