@@ -3,7 +3,7 @@
  * errors become one stderr line and an exit code: 2 for a malformed command line, 1 otherwise.
  */
 import { isPkError } from '../core/errors.ts';
-import { VERSION } from '../server/version.ts';
+import { VERSION } from '../core/version.ts';
 import { parseCommand, resolveDataDir, UsageError, type CliIo, type Command } from './command.ts';
 import { domainCommands } from './domain.ts';
 import { serveCommand } from './serve.ts';

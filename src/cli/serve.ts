@@ -4,7 +4,7 @@ import { hostname as osHostname } from 'node:os';
 import { LISTENER_NAMES, type ListenerName } from '../core/config-defaults.ts';
 import type { ConfigFile, ConfigOverrides } from '../core/config-schema.ts';
 import { PkError } from '../core/errors.ts';
-import { VERSION } from '../server/version.ts';
+import { VERSION } from '../core/version.ts';
 import { UsageError, type Command } from './command.ts';
 
 const PORT_OPTIONS = Object.fromEntries(
