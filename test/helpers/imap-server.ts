@@ -1,0 +1,144 @@
+/**
+ * A real postkontor IMAP listener for tests: the pieces the composition root (src/server/server.ts)
+ * builds, on 127.0.0.1 port 0 with a fresh temp data dir, and a protocol factory (the real
+ * `imapProtocol` unless a test hands in another one, such as the transcript runner's fake).
+ */
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../../src/core/clock.ts';
+import { resolveConfig } from '../../src/core/config-schema.ts';
+import { connectionLogger, createLogger, type Logger } from '../../src/core/log.ts';
+import type { ProtocolFactory, ProtocolHandler, ServerContext } from '../../src/server/protocol.ts';
+import { newCid, SessionRegistry } from '../../src/server/sessions.ts';
+import { loadTls } from '../../src/server/tls.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import type { Store } from '../../src/store/ports.ts';
+import { tempDir } from './temp-dir.ts';
+
+export interface ImapTestServerOptions {
+  /** The protocol to serve; the real `imapProtocol` (src/protocols/imap/index.ts) by default. */
+  readonly protocol?: ProtocolFactory;
+  readonly clock?: Clock;
+  /** Log level; `PK_TEST_LOG=debug` in the environment shows the server's log on stderr. */
+  readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export interface ImapTestServer {
+  readonly port: number;
+  readonly store: Store;
+  readonly context: ServerContext;
+  close(): Promise<void>;
+}
+
+/** Thrown (with this exact text at the start) when src/protocols/imap/index.ts cannot be loaded. */
+export const IMAP_MODULE_MISSING = 'the IMAP server module src/protocols/imap/index.ts is missing';
+
+const IMAP_MODULE = new URL('../../src/protocols/imap/index.ts', import.meta.url);
+
+/** Loads `imapProtocol`; a missing module or export is reported as IMAP_MODULE_MISSING. */
+export async function loadImapProtocol(): Promise<ProtocolFactory> {
+  let mod: { imapProtocol?: unknown };
+  if (!existsSync(IMAP_MODULE)) throw new Error(`${IMAP_MODULE_MISSING} (no such file)`);
+  try {
+    mod = (await import(IMAP_MODULE.href)) as { imapProtocol?: unknown };
+  } catch (err) {
+    throw new Error(`cannot load src/protocols/imap/index.ts: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof mod.imapProtocol !== 'function') {
+    throw new Error(`${IMAP_MODULE_MISSING} (it does not export imapProtocol: ProtocolFactory)`);
+  }
+  return mod.imapProtocol as ProtocolFactory;
+}
+
+// RSA key generation is the slowest part of a start; one certificate serves every test server.
+let tlsSeed: Promise<string> | undefined;
+function seedTls(): Promise<string> {
+  tlsSeed ??= (async () => {
+    const dir = tempDir('pk-imap-tls-');
+    process.once('exit', dir.remove);
+    await loadTls({ dataDir: dir.path, hostname: 'localhost' });
+    return join(dir.path, 'tls');
+  })();
+  return tlsSeed;
+}
+
+function testLogger(level: ImapTestServerOptions['logLevel']): Logger {
+  const env = process.env.PK_TEST_LOG as ImapTestServerOptions['logLevel'] | undefined;
+  if (env) return createLogger({ level: env, pretty: true });
+  return createLogger({ level: level ?? 'silent' });
+}
+
+/** Starts an IMAP listener on 127.0.0.1 with an ephemeral port and a fresh store. */
+export async function startImapTestServer(opts: ImapTestServerOptions = {}): Promise<ImapTestServer> {
+  const protocol = opts.protocol ?? (await loadImapProtocol());
+  const dir = tempDir('pk-imap-');
+  const clock = opts.clock ?? systemClock;
+  const log = testLogger(opts.logLevel);
+  const seed = await seedTls();
+  mkdirSync(join(dir.path, 'tls'), { recursive: true, mode: 0o700 });
+  for (const f of ['cert.pem', 'key.pem']) copyFileSync(join(seed, f), join(dir.path, 'tls', f));
+  const tls = await loadTls({ dataDir: dir.path, hostname: 'localhost' });
+  const store = await openStore({
+    dataDir: dir.path,
+    clock,
+    onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
+  });
+  const config = resolveConfig(dir.path, {}, { hostname: 'localhost', bind: '127.0.0.1' }, 'localhost');
+  const sessions = new SessionRegistry();
+  const context: ServerContext = { config, store, log, clock, sessions, secureContext: tls.secureContext };
+  let handler: ProtocolHandler;
+  try {
+    handler = protocol(context, 'imap');
+  } catch (err) {
+    await store.close();
+    dir.remove();
+    throw err;
+  }
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    const cid = newCid();
+    const clog = connectionLogger(log, 'imap', cid);
+    const entry = {
+      cid,
+      listener: 'imap' as const,
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      openedAt: clock.now(),
+      user: null,
+    };
+    sessions.add(entry, socket);
+    socket.on('error', (err) => clog.debug({ err }, 'socket error'));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      sessions.remove(cid);
+    });
+    const conn = { ...entry, socket, secure: false, log: clog, session: entry };
+    Promise.resolve()
+      .then(() => handler.handle(conn))
+      .catch((err: unknown) => {
+        clog.error({ err }, 'protocol handler failed');
+        socket.destroy();
+      });
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : 0);
+    });
+  });
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await handler.shutdown?.().catch(() => undefined);
+      sessions.destroyAll();
+      for (const s of sockets) s.destroy();
+      await closed;
+      await store.close();
+      dir.remove();
+    })());
+  return { port, store, context, close };
+}
