@@ -27,4 +27,10 @@ export const LIMITS = {
   searchTextChars: 1024 * 1024,
   /** Characters of preview text (RFC 8970 allows up to 256 octets). */
   previewChars: 200,
+  /** An IMAP session (also one in IDLE) without input for this long is logged out (RFC 9051 §5.4: at least 30 min). */
+  imapIdleTimeoutMs: 30 * 60 * 1000,
+  /** Failed logins on one connection before it is closed. */
+  failedLoginsPerConnection: 3,
+  /** Added delay per failed login after the first, on the same connection. */
+  failedLoginDelayMs: 400,
 } as const;

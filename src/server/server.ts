@@ -17,6 +17,10 @@ import { connectionLogger, type Logger } from '../core/log.ts';
 import type { Store } from '../store/ports.ts';
 import { openStore } from '../store/open-store.ts';
 import { NOT_AVAILABLE } from './not-available.ts';
+import { imapProtocol } from '../protocols/imap/index.ts';
+
+/** The protocols that exist so far; the rest answer "not yet available". */
+const IMPLEMENTED: Partial<Record<ProtocolFamily, ProtocolFactory>> = { imap: imapProtocol };
 import {
   LISTENER_KINDS,
   type ProtocolFactory,
@@ -102,7 +106,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     sessions,
     secureContext: tls.secureContext,
   };
-  const factories = { ...NOT_AVAILABLE, ...opts.protocols };
+  const factories = { ...NOT_AVAILABLE, ...IMPLEMENTED, ...opts.protocols };
   const servers: Server[] = [];
   const handlers: ProtocolHandler[] = [];
   const listeners: ListenerInfo[] = [];

@@ -78,6 +78,12 @@ export interface MailboxStore {
   /** Subscriptions are kept by name and may name mailboxes that do not exist (RFC 3501 §6.3.6). */
   setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void>;
   listSubscriptions(accountId: number): Promise<string[]>;
+  /**
+   * The mailbox and the UID, MODSEQ and flags of all its messages, read in one consistent
+   * snapshot: what SELECT starts from. Changes with a MODSEQ above `mailbox.highestModseq` are
+   * not in it; the change feed brings them.
+   */
+  snapshot(accountId: number, mailboxId: number): Promise<{ mailbox: Mailbox; messages: MessageFlagsRow[] } | null>;
   /** Marks messages up to UIDNEXT-1 as claimed for \Recent and returns the previous mark. */
   claimRecent(accountId: number, mailboxId: number): Promise<{ previous: number; uidNext: number }>;
 }

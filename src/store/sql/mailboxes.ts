@@ -1,14 +1,14 @@
 import { PkError } from '../../core/errors.ts';
 import { isInside, normalizeMailboxName, parentNames } from '../mailbox-names.ts';
 import type { MailboxStore } from '../ports.ts';
-import type { Mailbox, MailboxRole } from '../types.ts';
+import type { Mailbox, MailboxRole, MessageFlagsRow } from '../types.ts';
 import { countHashes, releaseBlobRefs } from './blob-refs.ts';
 import { recordChange } from './change-log.ts';
 import type { SqlContext } from './context.ts';
 import { insertMailbox } from './mailbox-rows.ts';
 import { moveAllMessages } from './message-moves.ts';
 import { chargeAccount } from './message-rows.ts';
-import { toMailbox } from './rows.ts';
+import { listFlagRows, toMailbox } from './rows.ts';
 import type { WriteTx } from './write-queue.ts';
 
 export class SqlMailboxes implements MailboxStore {
@@ -160,6 +160,27 @@ export class SqlMailboxes implements MailboxStore {
       .orderBy('name')
       .execute();
     return rows.map((r) => r.name);
+  }
+
+  async snapshot(accountId: number, mailboxId: number): Promise<{ mailbox: Mailbox; messages: MessageFlagsRow[] } | null> {
+    // One read transaction: the counters and the rows agree (no commit lands in between).
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('mailboxes')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('id', '=', mailboxId)
+        .executeTakeFirst();
+      if (!row) return null;
+      const sub = await trx
+        .selectFrom('subscriptions')
+        .select('name')
+        .where('account_id', '=', accountId)
+        .where('name', '=', row.name)
+        .executeTakeFirst();
+      const messages = await listFlagRows(trx, mailboxId);
+      return { mailbox: toMailbox(row, sub !== undefined), messages };
+    });
   }
 
   async claimRecent(accountId: number, mailboxId: number): Promise<{ previous: number; uidNext: number }> {

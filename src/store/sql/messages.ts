@@ -27,7 +27,7 @@ import {
   selectMessages,
   tally,
 } from './message-rows.ts';
-import { toMessage } from './rows.ts';
+import { listFlagRows, toMessage } from './rows.ts';
 import type { WriteTx } from './write-queue.ts';
 
 type Indexer = (typeof import('../../mime/index-message.ts'))['indexMessage'];
@@ -93,19 +93,8 @@ export class SqlMessages implements MessageStore {
     });
   }
 
-  async listFlags(mailboxId: number): Promise<MessageFlagsRow[]> {
-    const rows = await this.ctx.db
-      .selectFrom('messages')
-      .select(['uid', 'modseq', 'sysflags', 'keywords'])
-      .where('mailbox_id', '=', mailboxId)
-      .orderBy('uid')
-      .execute();
-    const out = new Array<MessageFlagsRow>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      out[i] = { uid: r.uid, modseq: Number(r.modseq), flags: flagList(r.sysflags, r.keywords) };
-    }
-    return out;
+  listFlags(mailboxId: number): Promise<MessageFlagsRow[]> {
+    return listFlagRows(this.ctx.db, mailboxId);
   }
 
   async list(mailboxId: number, uids?: readonly number[]): Promise<MessageMeta[]> {

@@ -1,8 +1,8 @@
 /** Row → domain object mapping shared by the SQL repositories. */
-import type { Selectable } from 'kysely';
-import type { Account, Mailbox, MailboxRole, MessageMeta } from '../types.ts';
+import type { Kysely, Selectable } from 'kysely';
+import type { Account, Mailbox, MailboxRole, MessageFlagsRow, MessageMeta } from '../types.ts';
 import { flagList } from '../flags.ts';
-import type { AccountsTable, MailboxesTable, MessagesTable } from './tables.ts';
+import type { AccountsTable, DB, MailboxesTable, MessagesTable } from './tables.ts';
 
 export function toAccount(r: Selectable<AccountsTable>): Account {
   return {
@@ -49,4 +49,20 @@ export function toMessage(r: Selectable<MessagesTable>): MessageMeta {
     blobHash: r.blob_hash,
     emailId: r.email_id,
   };
+}
+
+/** UID, MODSEQ and flags of every message of a mailbox, in UID order (covering index). */
+export async function listFlagRows(db: Kysely<DB>, mailboxId: number): Promise<MessageFlagsRow[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['uid', 'modseq', 'sysflags', 'keywords'])
+    .where('mailbox_id', '=', mailboxId)
+    .orderBy('uid')
+    .execute();
+  const out = new Array<MessageFlagsRow>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    out[i] = { uid: r.uid, modseq: Number(r.modseq), flags: flagList(r.sysflags, r.keywords) };
+  }
+  return out;
 }

@@ -1,0 +1,122 @@
+// RFC 9051 §6.4.5 FETCH; RFC 3501 (rev1 items); RFC 7162 §3.1.4 CHANGEDSINCE, §3.1.6 MODSEQ.
+// FLAGS, UID and MODSEQ come from the view without touching the store, so `UID FETCH 1:* (FLAGS)`
+// on a large mailbox streams straight from memory. Non-PEEK body items set \Seen (one store op
+// for the whole command, before answering, so each response carries its new FLAGS).
+import type { MessageIndex } from '../../../mime/types.ts';
+import type { BlobReader } from '../../../store/ports.ts';
+import type { MessageMeta } from '../../../store/types.ts';
+import { fetchItems, type MessageSource, type Piece } from '../fetch-items.ts';
+import { bad, no } from '../protocol-error.ts';
+import { resolveSet } from '../sequence.ts';
+import type { ImapSession } from '../session.ts';
+import type { CommandSpec } from '../session-types.ts';
+import { SELECTED } from '../session-types.ts';
+import type { FetchAtt } from '../wire/types.ts';
+
+const META_KINDS = new Set(['INTERNALDATE', 'RFC822.SIZE', 'EMAILID', 'SAVEDATE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'PREVIEW', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]']);
+
+function setsSeen(att: FetchAtt): boolean {
+  return (att.kind === 'BODY[]' && !att.peek) || att.kind === 'RFC822' || att.kind === 'RFC822.TEXT';
+}
+
+async function writePieces(session: ImapSession, pieces: readonly Piece[]): Promise<void> {
+  for (const p of pieces) {
+    if (typeof p === 'string' || Buffer.isBuffer(p)) {
+      session.write(p);
+      continue;
+    }
+    for await (const chunk of p.reader.stream(p.start, p.end)) {
+      if (!session.write(chunk as Buffer)) await session.drained();
+    }
+  }
+}
+
+class IndexCache {
+  private readonly map = new Map<string, Promise<MessageIndex | null>>();
+  constructor(private readonly session: ImapSession) {}
+  get(hash: string): Promise<MessageIndex | null> {
+    let p = this.map.get(hash);
+    if (!p) {
+      p = this.session.ctx.store.messages.index(hash);
+      if (this.map.size > 256) this.map.clear();
+      this.map.set(hash, p);
+    }
+    return p;
+  }
+}
+
+export const fetch: CommandSpec<'FETCH'> = {
+  states: SELECTED,
+  // RFC 3501 §7.4.1: no EXPUNGE while answering FETCH (UID FETCH may get them).
+  expungeAllowed: (cmd) => cmd.uid,
+  async handle(session, cmd) {
+    const view = session.view!;
+    const account = session.account!;
+    const store = session.ctx.store;
+    if (cmd.atts.some((a) => a.kind === 'BINARY' || a.kind === 'BINARY.SIZE')) {
+      throw bad('BINARY is not supported by this server');
+    }
+    if (cmd.changedSince !== undefined) session.condstore = true;
+    let atts = [...cmd.atts];
+    if (atts.some((a) => a.kind === 'MODSEQ')) session.condstore = true;
+    // UID FETCH always reports UIDs (RFC 9051 §6.4.9); CHANGEDSINCE implies MODSEQ (RFC 7162).
+    if (cmd.uid && !atts.some((a) => a.kind === 'UID')) atts.unshift({ kind: 'UID' });
+    if (cmd.changedSince !== undefined && !atts.some((a) => a.kind === 'MODSEQ')) atts.push({ kind: 'MODSEQ' });
+    let seqs = resolveSet(view, cmd.set, cmd.uid, session.savedSearch);
+    if (cmd.changedSince !== undefined) {
+      const since = cmd.changedSince;
+      seqs = seqs.filter((s) => view.modseqs[s - 1]! > since);
+    }
+    // \Seen first, in one write, so the responses show it (RFC 9051 §6.4.5).
+    if (!view.readOnly && atts.some(setsSeen)) {
+      const unseen = seqs.map((s) => view.uids[s - 1]!).filter((u) => !view.gone.has(u) && !view.flags[view.seqOf(u) - 1]!.includes('\\Seen'));
+      if (unseen.length) {
+        const r = await store.messages.storeFlags(account.id, view.mailboxId, { uids: unseen, mode: 'add', flags: ['\\Seen'] });
+        for (const c of r.changed) view.setFlags(c.uid, c.flags, r.modseq);
+        if (!atts.some((a) => a.kind === 'FLAGS')) atts = [...atts, { kind: 'FLAGS' }];
+      }
+    }
+    const needsMeta = atts.some((a) => META_KINDS.has(a.kind));
+    const metas = new Map<number, MessageMeta>();
+    if (needsMeta && seqs.length) {
+      const uids = seqs.map((s) => view.uids[s - 1]!);
+      const rows = uids.length > view.exists / 2 ? await store.messages.list(view.mailboxId) : await store.messages.list(view.mailboxId, uids);
+      for (const m of rows) metas.set(m.uid, m);
+    }
+    const indexes = new IndexCache(session);
+    let missing = false;
+    for (const seq of seqs) {
+      const uid = view.uids[seq - 1]!;
+      const meta = metas.get(uid) ?? null;
+      if (needsMeta && !meta) {
+        // Expunged elsewhere and not reported yet: its data is gone (RFC 9051 §7.4.1 allows NO).
+        missing = true;
+        continue;
+      }
+      let reader: Promise<BlobReader> | null = null;
+      const src: MessageSource = {
+        seq,
+        uid,
+        flags: session.flagsOf(uid, view.flags[seq - 1]!),
+        modseq: view.modseqs[seq - 1]!,
+        meta,
+        index: () => (meta ? indexes.get(meta.blobHash) : Promise.resolve(null)),
+        blob: () => (reader ??= store.messages.open(meta!.blobHash)),
+      };
+      let pieces: Piece[];
+      try {
+        pieces = await fetchItems(src, atts);
+      } catch (err) {
+        session.conn.log.warn({ err, uid }, 'fetch failed for a message');
+        missing = true;
+        continue;
+      }
+      session.write(`* ${seq} FETCH (`);
+      await writePieces(session, pieces);
+      if (!session.write(')\r\n')) await session.drained();
+      if (session.isClosed) return { text: 'FETCH aborted' };
+    }
+    if (missing) throw no('Some of the requested messages no longer exist', 'EXPUNGEISSUED');
+    return { text: 'FETCH completed' };
+  },
+};

@@ -1,0 +1,19 @@
+// Commands the parser knows but this server does not offer yet: they are not in CAPABILITY, and
+// a client that sends them anyway gets a precise BAD instead of a silent failure.
+import { bad } from '../protocol-error.ts';
+import type { CommandSpec } from '../session-types.ts';
+import { ANY } from '../session-types.ts';
+
+function notOffered<N extends 'SORT' | 'THREAD' | 'GETQUOTA' | 'GETQUOTAROOT' | 'SETQUOTA' | 'COMPRESS'>(name: N): CommandSpec<N> {
+  return {
+    states: ANY,
+    handle: () => Promise.reject(bad(`${name} is not offered by this server (see CAPABILITY)`)),
+  };
+}
+
+export const sort = notOffered('SORT');
+export const thread = notOffered('THREAD');
+export const getquota = notOffered('GETQUOTA');
+export const getquotaroot = notOffered('GETQUOTAROOT');
+export const setquota = notOffered('SETQUOTA');
+export const compress = notOffered('COMPRESS');
