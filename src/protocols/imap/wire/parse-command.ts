@@ -19,6 +19,11 @@ const TAG = /^[\x21-\x7e]+$/;
 const TAG_BAD = /[(){%*"\\+]/;
 
 const NO_ARGS = new Set(['CAPABILITY', 'NOOP', 'LOGOUT', 'STARTTLS', 'CHECK', 'CLOSE', 'UNSELECT', 'IDLE', 'NAMESPACE', 'EXPUNGE']);
+const WITH_ARGS = new Set([
+  'LOGIN', 'AUTHENTICATE', 'ENABLE', 'ID', 'SELECT', 'EXAMINE', 'CREATE', 'DELETE', 'SUBSCRIBE', 'UNSUBSCRIBE', 'RENAME',
+  'LIST', 'LSUB', 'STATUS', 'APPEND', 'SEARCH', 'SORT', 'THREAD', 'FETCH', 'STORE', 'COPY', 'MOVE', 'GETQUOTA',
+  'GETQUOTAROOT', 'SETQUOTA', 'COMPRESS',
+]);
 const UID_COMMANDS = new Set(['COPY', 'MOVE', 'FETCH', 'STORE', 'SEARCH', 'SORT', 'THREAD', 'EXPUNGE']);
 
 /** Parses one framed command; see the module comment. */
@@ -55,8 +60,10 @@ function parse(r: Reader, opts: ParseOptions): Command {
 
 function parseArgs(r: Reader, tag: string, name: string, uid: boolean, opts: ParseOptions): Command {
   if (NO_ARGS.has(name) && !(uid && name === 'EXPUNGE')) {
+    if (!r.atEnd()) r.fail(`${name} takes no arguments`);
     return { tag, name: name as Args<'NOOP'>['name'] };
   }
+  if (!WITH_ARGS.has(name) && !uid) r.fail(`unknown command ${name.slice(0, 40)}`);
   r.sp(name);
   switch (name) {
     case 'LOGIN': {
@@ -129,7 +136,6 @@ function parseArgs(r: Reader, tag: string, name: string, uid: boolean, opts: Par
     case 'COMPRESS':
       return { tag, name, mechanism: r.atom('a compression mechanism').toUpperCase() };
     default:
-      if (NO_ARGS.has(name)) r.fail(`${name} takes no arguments`);
       return r.fail(`unknown command ${name.slice(0, 40)}`);
   }
 }

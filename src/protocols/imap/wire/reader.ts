@@ -132,9 +132,17 @@ export class Reader {
     return n;
   }
 
-  /** Reads a mod-sequence value (RFC 7162: up to 2^63-1; we keep what a JS number holds exactly). */
+  /**
+   * Reads a mod-sequence value or other number64 (RFC 7162 §7: up to 2^63-1). Values above
+   * 2^53-1 are clamped: we never issue such a MODSEQ, so every comparison against one of ours
+   * comes out the same, and `number` stays exact.
+   */
   modseq(what: string): number {
-    return this.number(what, Number.MAX_SAFE_INTEGER);
+    const s = this.run((b) => b >= 0x30 && b <= 0x39);
+    if (s === '') this.fail(`expected ${what} ${this.where()}`);
+    const digits = s.replace(/^0+(?=\d)/, '');
+    if (digits.length > 19 || (digits.length === 19 && digits > '9223372036854775807')) this.fail(`${what} ${s} is out of range`);
+    return Math.min(Number(digits), Number.MAX_SAFE_INTEGER);
   }
 
   /** Reads a literal if one comes next. */

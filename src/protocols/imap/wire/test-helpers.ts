@@ -7,10 +7,9 @@ import type { CommandFrame, ReceiverEvent } from './receiver.ts';
 import { parseCommand } from './parse-command.ts';
 import type { Command } from './types.ts';
 
-/** Frames `input` (a CRLF is appended when missing) and returns its single command frame. */
+/** Frames `input` plus a final CRLF and returns its single command frame. */
 export function frameOf(input: string | Buffer): CommandFrame {
-  let bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  if (!bytes.subarray(-2).equals(Buffer.from('\r\n'))) bytes = Buffer.concat([bytes, Buffer.from('\r\n')]);
+  const bytes = Buffer.concat([typeof input === 'string' ? Buffer.from(input, 'utf8') : input, Buffer.from('\r\n')]);
   const frames = new ImapReceiver()
     .push(bytes)
     .filter((e): e is Extract<ReceiverEvent, { type: 'command' }> => e.type === 'command');
