@@ -104,16 +104,25 @@ export function readMailbox(r: Reader, utf8: boolean, what = 'mailbox name'): st
   return decodeName(r, r.astringBytes(what), utf8, what);
 }
 
-/** Decodes mailbox-name bytes as `readMailbox` does (also used for LIST patterns). */
+/**
+ * Decodes mailbox-name bytes as `readMailbox` does (also used for LIST patterns). A name that is
+ * a well-formed string but not a valid name (bad modified UTF-7 or UTF-8, NUL) is answered
+ * NO [CANNOT], as Dovecot does: the syntax was fine, the name can never exist.
+ */
 export function decodeName(r: Reader, bytes: Buffer, utf8: boolean, what: string): string {
-  let name: string;
+  let name: string | null;
   if (utf8) {
-    name = r.text(bytes, what);
+    try {
+      name = UTF8.decode(bytes);
+    } catch {
+      return r.fail(`${what} is not valid UTF-8`, 'CANNOT', true);
+    }
   } else {
-    const decoded = decodeMailboxName(bytes.toString('latin1'));
-    if (decoded === null) r.fail(`${what} is not valid modified UTF-7 (RFC 3501 §5.1.3)`);
-    name = decoded;
+    name = decodeMailboxName(bytes.toString('latin1'));
+    if (name === null) r.fail(`${what} is not valid modified UTF-7 (RFC 3501 §5.1.3)`, 'CANNOT', true);
   }
-  if (name.includes('\0')) r.fail(`${what} contains NUL`);
+  if (name.includes('\0')) r.fail(`${what} contains NUL`, 'CANNOT', true);
   return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -263,7 +263,8 @@ test('parse: mailbox names are modified UTF-7 unless UTF8=ACCEPT', () => {
   assert.deepEqual(parse('A1 CREATE "Entw&APw-rfe"'), { tag: 'A1', name: 'CREATE', mailbox: 'Entw\u00fcrfe' });
   assert.deepEqual(parse('A1 CREATE "Entw\u00fcrfe"', true), { tag: 'A1', name: 'CREATE', mailbox: 'Entw\u00fcrfe' });
   assert.deepEqual(parse('A1 CREATE "Entw&APw-rfe"', true), { tag: 'A1', name: 'CREATE', mailbox: 'Entw&APw-rfe' });
-  assert.throws(() => parse('A1 CREATE "Entw\u00fcrfe"'), /not valid modified UTF-7/);
+  assert.throws(() => parse('A1 CREATE "Entw\u00fcrfe"'), (e: WireError) => /not valid modified UTF-7/.test(e.message) && e.no && e.code === 'CANNOT');
+  assert.throws(() => parse(Buffer.from('A1 CREATE "\xff"', 'latin1'), true), (e: WireError) => /not valid UTF-8/.test(e.message) && e.no && e.code === 'CANNOT');
   assert.throws(() => parse('A1 CREATE "a&Jjo"'), /not valid modified UTF-7/);
   assert.deepEqual(parse('A1 DELETE iNbOx'), { tag: 'A1', name: 'DELETE', mailbox: 'INBOX' });
   assert.deepEqual(parse('A1 DELETE inbox/sub'), { tag: 'A1', name: 'DELETE', mailbox: 'inbox/sub' });

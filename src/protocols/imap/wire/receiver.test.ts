@@ -43,6 +43,14 @@ test('receiver: pipelined commands in one push come out in order with their lite
   ]);
 });
 
+test('receiver: a continuation names the command; refuseLiteral() drops it and framing goes on', () => {
+  const r = new ImapReceiver();
+  const ev = r.push(Buffer.from('A1 NOOP\r\nA2 APPEND Nowhere (\\Seen) {310}\r\n'));
+  assert.deepEqual(ev[1], { type: 'continue', tag: 'A2', command: 'APPEND', size: 310 });
+  r.refuseLiteral();
+  assert.deepEqual(plain(r.push(Buffer.from('A3 NOOP\r\n'))), [{ type: 'command', tag: 'A3', parts: [['line', 'A3 NOOP']] }]);
+});
+
 test('receiver: a non-synchronising literal never asks for a continuation (RFC 7888)', () => {
   const ev = new ImapReceiver().push(Buffer.from('A1 LOGIN {3+}\r\nabc {3+}\r\ndef\r\n'));
   assert.deepEqual(ev.map((e) => e.type), ['command']);

@@ -40,8 +40,12 @@ export interface CommandFrame {
 /** What `push()` reports, in input order. */
 export type ReceiverEvent =
   | { readonly type: 'command'; readonly frame: CommandFrame }
-  /** A synchronising literal was accepted: the session must now send `+ ...` (RFC 9051 §7.5). */
-  | { readonly type: 'continue' }
+  /**
+   * A synchronising literal was accepted: the session must now send `+ ...` (RFC 9051 §7.5), or
+   * call `refuseLiteral()` and answer the command tagged instead. `command` is the upper-cased
+   * verb (`APPEND`, `UID SEARCH`...), `size` the announced octets.
+   */
+  | { readonly type: 'continue'; readonly tag: string; readonly command: string; readonly size: number }
   /** A CRLF-terminated line in line mode (IDLE's DONE, SASL responses), without the CRLF. */
   | { readonly type: 'line'; readonly line: Buffer }
   /** A refused command (answer it tagged when `error.tag`); `fatal`: send BYE and close. */
@@ -123,6 +127,17 @@ export class ImapReceiver {
     this.pausedFlag = false;
     if (this.state.k !== 'dead') this.state = { k: 'line' };
     return Buffer.concat(pieces);
+  }
+
+  /**
+   * Abandons the command whose synchronising literal was just announced (the last event was
+   * `continue`): instead of `+`, the session answers it tagged (e.g. APPEND to a missing mailbox,
+   * NO [TRYCREATE]), and a client that waits for `+` then never sends the literal (RFC 9051 §7.5).
+   */
+  refuseLiteral(): void {
+    if (this.state.k !== 'literal' || !this.state.sync || this.state.got > 0) return;
+    this.resetCommand();
+    this.state = { k: 'line' };
   }
 
   /** Feeds bytes (split anywhere) and returns the events they complete, in order. */
@@ -260,7 +275,7 @@ export class ImapReceiver {
       problem = `non-synchronising literal over ${IMAP_LIMITS.literalMinusBytes} octets (LITERAL-)`;
     }
     if (problem === null) {
-      if (sync) out.push({ type: 'continue' });
+      if (sync) out.push({ type: 'continue', tag: this.tag, command: this.verb, size: n });
       this.state = { k: 'literal', sync, binary, need: n, chunks: [], got: 0 };
       if (n === 0) this.finishLiteral(EMPTY, sync, binary);
       return;

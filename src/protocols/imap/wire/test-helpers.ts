@@ -43,6 +43,8 @@ export function plain(events: readonly ReceiverEvent[]): unknown[] {
         };
       case 'line':
         return { type: 'line', line: e.line.toString('latin1') };
+      case 'continue':
+        return { type: 'continue' };
       case 'error':
         return { type: 'error', message: e.error.message, tag: e.error.tag, code: e.error.code, no: e.error.no, fatal: e.fatal };
       default:
