@@ -28,6 +28,9 @@ test('parse: RFC 9051 any-state and not-authenticated examples', () => {
   });
   assert.deepEqual(parse('a042 ID NIL'), { tag: 'a042', name: 'ID', params: null });
   assert.deepEqual(parse('a1 ID ("name" NIL)'), { tag: 'a1', name: 'ID', params: { name: null } });
+  const proto = parse('a1 ID ("__proto__" "x")');
+  assert.ok(proto.name === 'ID' && Object.getPrototypeOf(proto.params) === Object.prototype);
+  assert.deepEqual(Object.entries(proto.params ?? {}), [['__proto__', 'x']]);
 });
 
 test('parse: RFC 9051 authenticated-state examples', () => {
@@ -65,7 +68,7 @@ test('parse: APPEND forms (RFC 9051 §6.3.12, MULTIAPPEND RFC 3502, UTF8 RFC 685
   assert.deepEqual(utf8, { tag: 'A1', name: 'APPEND', mailbox: 'Drafts', messages: [{ flags: [], data: Buffer.from('H\u00e9'), utf8: true }] });
   const binary = parse('A1 APPEND Drafts (\\Draft) ~{3}\r\n\0\r\n');
   assert.ok(binary.name === 'APPEND');
-  assert.deepEqual(binary.messages[0], { flags: ['\\Draft'], data: Buffer.from('\0\r\n'), utf8: true });
+  assert.deepEqual(binary.messages[0], { flags: ['\\Draft'], data: Buffer.from('\0\r\n'), utf8: true, binary: true });
   assert.throws(() => parse('A1 APPEND Drafts UTF8 ({3}\r\nabc)'), /literal8/);
   assert.throws(() => parse('A1 APPEND Drafts (\\Seen)'), /expected SP after APPEND flag list/);
   assert.throws(() => parse('A1 APPEND Drafts (\\Seen) x'), /expected the message literal/);

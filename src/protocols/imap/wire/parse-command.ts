@@ -149,7 +149,8 @@ function readId(r: Reader): Record<string, string | null> | null {
     if (++pairs > IMAP_LIMITS.idPairs) r.fail(`more than ${IMAP_LIMITS.idPairs} ID fields (RFC 2971 §3.3)`);
     const key = r.string('ID field name');
     r.sp('ID field name');
-    params[key] = r.nstring('ID field value');
+    // defineProperty: a field named "__proto__" must stay an ordinary field, not a prototype.
+    Object.defineProperty(params, key, { value: r.nstring('ID field value'), enumerable: true, writable: true, configurable: true });
   }, true);
   return params;
 }

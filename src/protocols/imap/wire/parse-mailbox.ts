@@ -199,7 +199,7 @@ export function readAppend(r: Reader, utf8: boolean): Args<'APPEND'> {
     if (wrapped && !part.binary) r.fail('UTF8 (...) requires a literal8 ~{n} (RFC 6855 §4)');
     const data = r.literal()!;
     if (wrapped) r.expect(0x29, '")" to close UTF8 (...)');
-    messages.push({ flags, data, ...(date !== undefined ? { date } : {}), ...(part.binary ? { utf8: true } : {}) });
+    messages.push({ flags, data, ...(date !== undefined ? { date } : {}), ...(part.binary ? { utf8: true } : {}), ...(part.binary && !wrapped ? { binary: true } : {}) });
   }
   if (messages.length === 0) r.fail('APPEND needs a message literal');
   return { name: 'APPEND', mailbox, messages };

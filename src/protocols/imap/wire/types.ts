@@ -114,6 +114,8 @@ export interface AppendMessage {
   readonly data: Buffer;
   /** The client used `~{n}` (UTF8=ACCEPT, RFC 6855) or BINARY literal8 (RFC 3516). */
   readonly utf8?: boolean;
+  /** A bare literal8 `~{n}` (RFC 3516 §4.4: the content may be binary), not inside `UTF8 (...)`. */
+  readonly binary?: boolean;
 }
 
 /**
