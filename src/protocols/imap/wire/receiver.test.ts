@@ -195,3 +195,16 @@ test('receiver: bare CRLFs between commands are ignored; an unreadable tag gives
   const ev = plain(r.push(Buffer.from('+bad {99999999}\r\n')));
   assert.equal((ev[0] as { tag: unknown }).tag, null);
 });
+
+test('receiver: a large APPEND literal arrives intact across odd chunk sizes', () => {
+  const body = Buffer.alloc(300_000);
+  for (let i = 0; i < body.length; i++) body[i] = (i * 7919) & 0xff;
+  const data = Buffer.concat([Buffer.from(`A1 APPEND INBOX {${body.length}+}\r\n`), body, Buffer.from('\r\nA2 NOOP\r\n')]);
+  const r = new ImapReceiver();
+  const ev = chunks(data, 997).flatMap((c) => r.push(c));
+  assert.deepEqual(ev.map((e) => e.type), ['command', 'command']);
+  const first = ev[0]!;
+  assert.ok(first.type === 'command');
+  const literal = first.frame.parts[1]!;
+  assert.ok(literal.type === 'literal' && literal.data.equals(body));
+});

@@ -59,7 +59,8 @@ export interface ReceiverOptions {
 
 type State =
   | { readonly k: 'line' }
-  | { readonly k: 'literal'; readonly sync: boolean; readonly binary: boolean; readonly need: number; readonly chunks: Buffer[]; got: number }
+  /** `buf` grows by doubling up to `need` as octets arrive, so a header alone allocates little. */
+  | { readonly k: 'literal'; readonly sync: boolean; readonly binary: boolean; readonly need: number; buf: Buffer; got: number }
   /** Throwing away a refused literal; then the rest of its command. */
   | { readonly k: 'skip'; remaining: number }
   /** Throwing away a line; `tail` keeps its last bytes to spot a literal header at its end. */
@@ -174,10 +175,15 @@ export class ImapReceiver {
           break;
         case 'literal': {
           const take = Math.min(s.need - s.got, c.length - pos);
-          s.chunks.push(c.subarray(pos, pos + take));
+          if (s.buf.length < s.got + take) {
+            const grown = Buffer.allocUnsafe(Math.min(s.need, Math.max(s.got + take, s.buf.length * 2)));
+            s.buf.copy(grown, 0, 0, s.got);
+            s.buf = grown;
+          }
+          c.copy(s.buf, s.got, pos, pos + take);
           s.got += take;
           pos += take;
-          if (s.got === s.need) this.finishLiteral(Buffer.concat(s.chunks), s.sync, s.binary);
+          if (s.got === s.need) this.finishLiteral(s.buf, s.sync, s.binary);
           break;
         }
         case 'skip': {
@@ -276,7 +282,7 @@ export class ImapReceiver {
     }
     if (problem === null) {
       if (sync) out.push({ type: 'continue', tag: this.tag, command: this.verb, size: n });
-      this.state = { k: 'literal', sync, binary, need: n, chunks: [], got: 0 };
+      this.state = { k: 'literal', sync, binary, need: n, buf: EMPTY, got: 0 };
       if (n === 0) this.finishLiteral(EMPTY, sync, binary);
       return;
     }
