@@ -59,7 +59,15 @@ export async function loadFixtures(store: Store, t: Transcript): Promise<void> {
     for (const name of a.subscribe) await store.mailboxes.setSubscribed(account.id, name, true);
     for (const name of a.unsubscribe) await store.mailboxes.setSubscribed(account.id, name, false);
     for (const [key, value] of a.settings) await store.settings.set(account.id, key, value);
-    for (const m of a.messages) {
+    const claim = async (n: number): Promise<void> => {
+      for (const c of a.claimRecent.filter((x) => x.afterMessages === n)) {
+        const box = await store.mailboxes.get(account.id, c.mailbox);
+        if (!box) throw new TranscriptFailure(`${t.name}: claim-recent: mailbox ${c.mailbox} does not exist`);
+        await store.mailboxes.claimRecent(account.id, box.id);
+      }
+    };
+    for (const [i, m] of a.messages.entries()) {
+      await claim(i);
       const box = await store.mailboxes.get(account.id, m.mailbox);
       if (!box) throw new TranscriptFailure(`${t.name}:${m.line}: fixture mailbox ${m.mailbox} does not exist`);
       let raw: Buffer;
@@ -68,6 +76,7 @@ export async function loadFixtures(store: Store, t: Transcript): Promise<void> {
       else raw = readFileSync(new URL(m.source, FIXTURES));
       await store.messages.append(account.id, box.id, { raw, flags: m.flags, internalDate: m.date ?? FIXTURE_DATE });
     }
+    await claim(a.messages.length);
   }
 }
 

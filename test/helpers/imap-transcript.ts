@@ -50,6 +50,8 @@ export interface AccountFixture {
   readonly settings: [string, string][];
   readonly subscribe: string[];
   readonly unsubscribe: string[];
+  /** Mailboxes whose messages (loaded so far) an earlier session already saw as \Recent. */
+  readonly claimRecent: { readonly mailbox: string; readonly afterMessages: number }[];
 }
 
 export interface Transcript {
@@ -133,6 +135,7 @@ function parseHeader(
           settings: [],
           subscribe: [],
           unsubscribe: [],
+          claimRecent: [],
         });
         break;
       }
@@ -145,6 +148,12 @@ function parseHeader(
         if (rest.length !== 1) fail(line, `${word} NAME`);
         current(line)[word].push(rest[0]!);
         break;
+      case 'claim-recent': {
+        if (rest.length !== 1) fail(line, 'claim-recent MAILBOX');
+        const a = current(line);
+        a.claimRecent.push({ mailbox: rest[0]!, afterMessages: a.messages.length });
+        break;
+      }
       case 'setting':
         if (rest.length !== 2) fail(line, 'setting KEY VALUE');
         current(line).settings.push([rest[0]!, rest[1]!]);
