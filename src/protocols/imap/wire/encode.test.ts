@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parse } from './test-helpers.ts';
 import { astring, canQuote, encodeMailbox, flagList, formatInternalDate, literalHeader, nstring, quoted, sequenceSet, statusCode, stringOrLiteral } from './encode.ts';
 
 test('encode: quoted strings escape only " and \\ (RFC 9051 §4.3)', () => {
@@ -65,8 +66,13 @@ test('encode: sequence sets are compressed in order (RFC 4315 COPYUID, RFC 4731 
   assert.equal(sequenceSet([42]), '42');
 });
 
-test('encode: INTERNALDATE in RFC 9051 date-time form, UTC', () => {
-  assert.equal(formatInternalDate(Date.UTC(1996, 6, 17, 9, 44, 25)), '"17-Jul-1996 09:44:25 +0000"');
+test('encode: INTERNALDATE in RFC 9051 date-time form, UTC, and it parses back as APPEND date-time', () => {
+  assert.equal(formatInternalDate(Date.UTC(1996, 6, 17, 9, 44, 25)), '17-Jul-1996 09:44:25 +0000');
+  assert.equal(quoted(formatInternalDate(0)), '" 1-Jan-1970 00:00:00 +0000"');
   // date-day-fixed pads a single-digit day with a space.
-  assert.equal(formatInternalDate(Date.UTC(2024, 1, 1, 0, 0, 0)), '" 1-Feb-2024 00:00:00 +0000"');
+  assert.equal(formatInternalDate(Date.UTC(2024, 1, 1, 0, 0, 0)), ' 1-Feb-2024 00:00:00 +0000');
+  const ms = Date.UTC(2026, 10, 2, 10, 0, 0);
+  const c = parse(`A1 APPEND INBOX ${quoted(formatInternalDate(ms))} {1}\r\nx`);
+  assert.ok(c.name === 'APPEND');
+  assert.equal(c.messages[0]!.date, ms);
 });

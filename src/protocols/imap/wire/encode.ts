@@ -103,13 +103,16 @@ export function sequenceSet(numbers: readonly number[]): string {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** An INTERNALDATE as RFC 9051 date-time, in UTC: `"17-Jul-1996 09:44:25 +0000"` (quotes included). */
+/**
+ * An INTERNALDATE / SAVEDATE as the text of an RFC 9051 date-time, in UTC, without the quotes
+ * (wrap it in `quoted()`): `17-Jul-1996 09:44:25 +0000`, and ` 2-Nov-2026 ...` for one-digit days.
+ */
 export function formatInternalDate(ms: number): string {
   const d = new Date(ms);
   const p2 = (n: number): string => String(n).padStart(2, '0');
   // date-day-fixed: a single-digit day is space-padded, not zero-padded.
   const day = String(d.getUTCDate()).padStart(2, ' ');
-  return `"${day}-${MONTHS[d.getUTCMonth()]}-${String(d.getUTCFullYear()).padStart(4, '0')} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} +0000"`;
+  return `${day}-${MONTHS[d.getUTCMonth()]}-${String(d.getUTCFullYear()).padStart(4, '0')} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} +0000`;
 }
 
 /** A response code in brackets, e.g. `statusCode('TOOBIG')` → `[TOOBIG]` (RFC 9051 §7.1). */
