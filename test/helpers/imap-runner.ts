@@ -218,6 +218,10 @@ class Run {
       const r = await this.read(group[0]!.conn, `the unordered group\n  ${all}\n(${i} of ${group.length} received)`, deadline);
       this.trace.push(`S${group[0]!.conn}< ${formatResponse(r)}`);
       got.push(r);
+      // A tagged response ends the untagged ones: no need to wait for the rest of the group.
+      if (!/^[*+]/.test(r.texts[0]!) && group.every((g) => /^[*+]/.test(g.texts[0]!))) {
+        this.fail(`lines ${group[0]!.line + 1}-${group.at(-1)!.line + 1}: the unordered group\n  ${all}\nreceived a tagged response after only ${i} of its ${group.length} responses:\n  ${got.map((x) => formatResponse(x)).join('\n  ')}`, group[0]!.conn);
+      }
     }
     const used = new Set<number>();
     const assign = (i: number, caps: Captures): Captures | null => {

@@ -143,6 +143,11 @@ describe('failures are reported', () => {
     assert.match(msg, /lines 5-7: the unordered group/);
   });
 
+  test('an unordered group cut short by the tagged response fails at once', async () => {
+    const msg = await failure('# c\n\nS: * OK *\nC: a SHUFFLE\nS~: * 1 THING\nS~: * 2 THING\nS~: * 3 THING\nS~: * 4 THING\nS: a OK done\n', VARIANTS[0], 2000);
+    assert.match(msg, /received a tagged response after only 3 of its 4 responses/);
+  });
+
   test('a server that closes early', async () => {
     const msg = await failure('# c\n\nS: * OK *\nC: a LOGOUT\nS: * BYE *\nS: a OK *\nS: * OK more\n');
     assert.match(msg, /closed by the server while waiting for\n {2}S1: \* OK more/);
