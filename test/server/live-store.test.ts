@@ -97,13 +97,15 @@ test('connections get a cid, are registered while open and logged without secret
   const greeted = new Promise((resolve) => socket.once('data', resolve));
   socket.setEncoding('utf8').on('data', (d: string) => (text += d));
   await greeted;
+  // The password of a real login must not reach the log either.
+  socket.write('a LOGIN carol@example.org second-pw-8d2\r\nb LOGOUT\r\n');
   // Registered from accept until the server side closes.
   const entry = server.context.sessions.list().find((e) => e.listener === 'imap');
   assert.ok(entry);
   assert.equal(entry.remoteAddress, '127.0.0.1');
-  assert.equal(entry.user, null);
   await new Promise((resolve) => socket.on('close', resolve));
-  assert.equal(text, '* BYE postkontor IMAP is not yet available\r\n');
+  assert.match(text, /^\* OK \[CAPABILITY [^\]]+\] postkontor ready\r\n/);
+  assert.match(text, /\r\na (OK|NO) [^\r]*\r\n\* BYE postkontor logging out\r\nb OK LOGOUT completed\r\n$/);
   await until(() => server.context.sessions.size === 0);
   const records = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
   const opened = records.find((r) => r.msg === 'connection opened' && r.proto === 'imap');

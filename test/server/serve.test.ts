@@ -62,6 +62,12 @@ function readAll(socket: Socket): Promise<string> {
   });
 }
 
+/** Logs out of an IMAP session right after its greeting and reads until the server closes. */
+function logoutAfterGreeting(socket: Socket): Promise<string> {
+  socket.once('data', () => socket.write('a LOGOUT\r\n'));
+  return readAll(socket);
+}
+
 function plain(port: number): Promise<string> {
   return readAll(netConnect({ host: '127.0.0.1', port }));
 }
@@ -99,7 +105,7 @@ describe('postkontor serve', () => {
     await dir.cleanup();
   });
 
-  test('starts, lists its listeners, answers "not yet available" on each, stops on SIGTERM', async () => {
+  test('starts, lists its listeners, serves IMAP, answers "not yet available" on the others, stops on SIGTERM', async () => {
     const free = await freePorts(8);
     const ports = Object.fromEntries(PORT_FLAGS.map((p, i) => [p, free[i] ?? 0])) as Ports;
     ports.pop3s = 0; // 0 disables a listener
@@ -118,7 +124,7 @@ describe('postkontor serve', () => {
       assert.match(screen, /plaintext passwords: tls-only/);
       assert.match(screen, /^ {2}bind +127\.0\.0\.1 \(loopback only/m);
       const rows: [string, string, string][] = [
-        ['IMAP', String(ports.imap), 'none'],
+        ['IMAP', String(ports.imap), 'STARTTLS'],
         ['IMAPS', String(ports.imaps), 'implicit TLS'],
         ['POP3', String(ports.pop3), 'none'],
         ['SMTP', String(ports.smtp), 'none'],
@@ -133,16 +139,23 @@ describe('postkontor serve', () => {
       firstFingerprint = /sha256 ([0-9A-F:]+)/.exec(screen)?.[1] ?? '';
 
       const [imap, imaps, pop3, smtp, submission, submissions, http] = await Promise.all([
-        plain(ports.imap),
-        tlsGreeting(ports.imaps),
+        logoutAfterGreeting(netConnect({ host: '127.0.0.1', port: ports.imap })),
+        // rejectUnauthorized:false only because this is the test's own self-signed certificate.
+        logoutAfterGreeting(tlsConnect({ host: '127.0.0.1', port: ports.imaps, rejectUnauthorized: false, servername: 'localhost' })),
         plain(ports.pop3),
         plain(ports.smtp),
         plain(ports.submission),
         tlsGreeting(ports.submissions),
         httpGet(ports.http),
       ]);
-      assert.equal(imap, '* BYE postkontor IMAP is not yet available\r\n');
-      assert.equal(imaps, '* BYE postkontor IMAP is not yet available\r\n');
+      // IMAP is served: plain IMAP offers STARTTLS and, under auth.plaintext = "tls-only", no
+      // password login before it; IMAPS offers logins.
+      const bye = '* BYE postkontor logging out\r\na OK LOGOUT completed\r\n';
+      assert.match(imap, /^\* OK \[CAPABILITY IMAP4rev1 [^\]]*\bSTARTTLS LOGINDISABLED\] postkontor ready\r\n/);
+      assert.ok(imap.endsWith(bye));
+      assert.match(imaps, /^\* OK \[CAPABILITY IMAP4rev1 [^\]]*\bAUTH=PLAIN AUTH=LOGIN\] postkontor ready\r\n/);
+      assert.doesNotMatch(imaps, /STARTTLS/);
+      assert.ok(imaps.endsWith(bye));
       assert.equal(pop3, '-ERR [SYS/PERM] postkontor POP3 is not yet available\r\n');
       assert.equal(smtp, '421 4.3.2 file.example postkontor SMTP is not yet available\r\n');
       assert.equal(submission, smtp);

@@ -31,7 +31,6 @@ const AFTER_LOGIN = [
   'SEARCHRES',
   'CONDSTORE',
   'STATUS=SIZE',
-  'MULTIAPPEND',
   `APPENDLIMIT=${LIMITS.messageBytes}`,
   'SAVEDATE',
   'WITHIN',

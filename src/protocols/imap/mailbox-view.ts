@@ -90,12 +90,18 @@ export class MailboxView {
     return this.pending.length > 0 || this.dirtyFlags.size > 0 || this.gone.size > 0;
   }
 
-  /** Records this session's own flag change (its STORE already answered for it). */
-  setFlags(uid: number, flags: readonly string[], modseq: number): void {
+  /**
+   * Records this session's own flag change (its STORE answers for it itself). Returns true when
+   * it brought a keyword the client has not been told about (FLAGS must be sent again).
+   */
+  setFlags(uid: number, flags: readonly string[], modseq: number): boolean {
     const seq = this.seqOf(uid);
-    if (!seq) return;
+    if (!seq) return false;
+    const before = this.keywords.size;
+    this.noteKeywords(flags);
     this.flags[seq - 1] = flags;
     this.modseqs[seq - 1] = Math.max(this.modseqs[seq - 1] ?? 0, modseq);
+    return this.keywords.size !== before;
   }
 
   /** Removes messages this session expunged itself; returns their sequence numbers as reported. */

@@ -27,6 +27,8 @@ import { WireError, type Command } from './wire/types.ts';
 import { LIMITS } from '../../core/limits.ts';
 
 const GREETING_TEXT = 'postkontor ready';
+/** Framed commands waiting behind a running one before the socket stops reading. */
+const MAX_QUEUED_EVENTS = 64;
 
 export class ImapSession {
   state: SessionState = 'not-authenticated';
@@ -131,7 +133,10 @@ export class ImapSession {
   /** Frames input (an empty chunk releases what a paused receiver holds) and runs what is due. */
   private feed(chunk: Buffer): void {
     for (const ev of this.receiver.push(chunk)) this.events.push(ev);
+    // A client pipelining far ahead of a slow command is held back by TCP, not by our memory.
+    if (this.events.length > MAX_QUEUED_EVENTS) this.socket.pause();
     this.pump();
+    if (this.events.length <= MAX_QUEUED_EVENTS && this.socket.isPaused()) this.socket.resume();
   }
 
   private pump(): void {

@@ -100,11 +100,21 @@ export const lsub: CommandSpec<'LSUB'> = {
     const store = session.ctx.store;
     const [mailboxes, subs] = await Promise.all([store.mailboxes.list(account.id), store.mailboxes.listSubscriptions(account.id)]);
     const existing = new Set(mailboxes.map((m) => m.name));
+    const subscribed = new Set(subs);
     const match = patternMatcher(cmd.reference, cmd.pattern);
-    const ordered = [...subs].sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    // RFC 3501 §6.3.9: with "%", a parent of a subscribed mailbox that is not subscribed itself
+    // is listed with \Noselect, so the client can descend to it.
+    const names = new Set(subs);
+    for (const s of subs) {
+      const levels = s.split('/');
+      for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join('/'));
+    }
+    const ordered = [...names].sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0));
     for (const name of ordered) {
       if (!match(name)) continue;
-      const attrs = existing.has(name) ? '' : '\\Noselect';
+      // An unsubscribed parent only stands in for descendants the pattern cannot reach itself.
+      if (!subscribed.has(name) && subs.some((s) => s.startsWith(`${name}/`) && match(s))) continue;
+      const attrs = subscribed.has(name) && existing.has(name) ? '' : '\\Noselect';
       session.writeLine(`* LSUB (${attrs}) "/" ${encodeMailbox(name, session.utf8)}`);
     }
     return { text: 'LSUB completed' };

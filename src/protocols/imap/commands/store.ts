@@ -4,6 +4,7 @@
 // as they get \Deleted; the EXPUNGE is reported at the next point that allows it.
 import { no } from '../protocol-error.ts';
 import { compressSet, resolveSet } from '../sequence.ts';
+import { flagLines } from '../session.ts';
 import type { CommandSpec } from '../session-types.ts';
 import { SELECTED } from '../session-types.ts';
 
@@ -24,7 +25,10 @@ export const store: CommandSpec<'STORE'> = {
       flags: cmd.flags,
       ...(cmd.unchangedSince !== undefined ? { unchangedSince: cmd.unchangedSince } : {}),
     });
-    for (const c of result.changed) view.setFlags(c.uid, c.flags, result.modseq);
+    let newKeywords = false;
+    for (const c of result.changed) newKeywords = view.setFlags(c.uid, c.flags, result.modseq) || newKeywords;
+    // RFC 3501 §7.2.6: a keyword new to the mailbox is announced before it is used in FETCH.
+    if (newKeywords) for (const line of flagLines(view.keywordList(), view.readOnly)) session.writeLine(line);
     const changed = new Set(result.changed.map((c) => c.uid));
     const conflicts = new Set(result.conflicts);
     for (const seq of seqs) {
