@@ -139,6 +139,8 @@ export interface BlobReader {
 export interface MessageStore {
   /** Stores a message (indexing it once) and resolves after the commit is durable. */
   append(accountId: number, mailboxId: number, input: AppendInput): Promise<AppendResult>;
+  /** Stores several messages in one transaction: all or none (IMAP MULTIAPPEND, RFC 3502). */
+  appendMany(accountId: number, mailboxId: number, inputs: readonly AppendInput[]): Promise<AppendResult[]>;
   /** UID, MODSEQ and flags of every message, in UID order: the SELECT / sync fast path. */
   listFlags(mailboxId: number): Promise<MessageFlagsRow[]>;
   /** Metadata of messages with the given UIDs (all when omitted), in UID order. */

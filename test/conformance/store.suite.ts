@@ -306,6 +306,21 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         await rejectsKind(store.messages.append(acc.id, ib.id, { raw: sampleMessage(2, 900) }), 'OverQuota');
         await rejectsKind(store.messages.copy(acc.id, ib.id, [r.uid, r.uid], ib.id).then(() => store.messages.copy(acc.id, ib.id, [1, 2], ib.id)), 'OverQuota');
       });
+      it('appendMany stores all messages in one commit, or none', async () => {
+        const acc = await newAccount(3000);
+        const ib = await inbox(acc);
+        const seen: Change[] = [];
+        const un = store.changes.subscribe(acc.id, (c) => seen.push(c));
+        const ok = await store.messages.appendMany(acc.id, ib.id, [{ raw: sampleMessage(1, 300) }, { raw: sampleMessage(2, 300), flags: ['\\Seen'] }]);
+        assert.deepEqual(ok.map((r) => r.uid), [1, 2]);
+        assert.equal(ok[0]!.modseq, ok[1]!.modseq, 'one operation, one MODSEQ');
+        await rejectsKind(store.messages.appendMany(acc.id, ib.id, [{ raw: sampleMessage(3, 300) }, { raw: sampleMessage(4, 3000) }]), 'OverQuota');
+        un();
+        assert.deepEqual((await store.messages.listFlags(ib.id)).map((r) => r.uid), [1, 2], 'the refused batch left nothing');
+        assert.equal(seen.length, 1);
+        assert.equal(seen[0]!.kind === 'new' && seen[0]!.messages.length, 2);
+        assert.equal((await store.mailboxes.getById(acc.id, ib.id))?.uidNext, 3);
+      });
       it('no account reaches another account\'s mailboxes', async () => {
         const a = await newAccount();
         const b = await newAccount();

@@ -39,57 +39,80 @@ function loadIndexer(): Promise<Indexer> {
   return indexer;
 }
 
+interface PreparedMessage {
+  readonly raw: Buffer;
+  readonly flags: ReturnType<typeof parseFlags>;
+  readonly hash: string;
+  /** The MIME index to store when this is the blob's first copy; null when the blob is known. */
+  readonly blob: { indexJson: string } | null;
+  readonly internalDate: number;
+  readonly emailId: string;
+}
+
 export class SqlMessages implements MessageStore {
   constructor(private readonly ctx: SqlContext) {}
 
   async append(accountId: number, mailboxId: number, input: AppendInput): Promise<AppendResult> {
-    const raw = Buffer.from(input.raw.buffer, input.raw.byteOffset, input.raw.byteLength);
-    if (raw.length > LIMITS.messageBytes) {
-      throw new PkError('PK_ERR_TOO_BIG', `message of ${raw.length} bytes exceeds the limit of ${LIMITS.messageBytes}`);
-    }
-    const flags = parseFlags(input.flags ?? []);
-    const hash = createHash('sha256').update(raw).digest('hex');
+    const [result] = await this.appendMany(accountId, mailboxId, [input]);
+    return result!;
+  }
+
+  async appendMany(accountId: number, mailboxId: number, inputs: readonly AppendInput[]): Promise<AppendResult[]> {
     const now = this.ctx.clock.now();
-    const internalDate = input.internalDate ?? now;
     // CPU and file work happen before the write op, so a batch holds the database only for SQL.
-    const blob = (await this.blobKnown(hash)) ? null : await this.prepareBlob(hash, raw);
-    const emailId = 'M' + randomBytes(11).toString('base64url');
+    const prepared: PreparedMessage[] = [];
+    for (const input of inputs) {
+      const raw = Buffer.from(input.raw.buffer, input.raw.byteOffset, input.raw.byteLength);
+      if (raw.length > LIMITS.messageBytes) {
+        throw new PkError('PK_ERR_TOO_BIG', `message of ${raw.length} bytes exceeds the limit of ${LIMITS.messageBytes}`);
+      }
+      const flags = parseFlags(input.flags ?? []);
+      const hash = createHash('sha256').update(raw).digest('hex');
+      const blob = (await this.blobKnown(hash)) ? null : await this.prepareBlob(hash, raw);
+      prepared.push({
+        raw,
+        flags,
+        hash,
+        blob,
+        internalDate: input.internalDate ?? now,
+        emailId: 'M' + randomBytes(11).toString('base64url'),
+      });
+    }
+    if (prepared.length === 0) return [];
     return this.ctx.writes.run(async (tx) => {
-      const t = tally([{ sysflags: flags.bits, size: raw.length }]);
-      const alloc = await applyTally(tx, accountId, mailboxId, t, 1, 1);
-      const seq = await chargeAccount(tx, accountId, raw.length, 1);
-      await this.referenceBlob(tx, hash, raw, blob, now);
-      const keywords = keywordsToColumn(flags.keywords);
-      const row = await tx.db
-        .insertInto('messages')
-        .values({
-          account_id: accountId,
-          mailbox_id: mailboxId,
-          uid: alloc.firstUid,
-          modseq: alloc.modseq,
-          sysflags: flags.bits,
-          keywords,
-          internal_date: internalDate,
-          saved_at: now,
-          size: raw.length,
-          blob_hash: hash,
-          email_id: emailId,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await recordChange(
-        tx,
-        accountId,
-        {
-          kind: 'new',
-          mailboxId,
-          modseq: alloc.modseq,
-          messages: [{ id: row.id, uid: alloc.firstUid, flags: flagList(flags.bits, keywords), size: raw.length, internalDate }],
-        },
-        now,
-        seq,
-      );
-      return { id: row.id, uid: alloc.firstUid, uidValidity: alloc.uidValidity, modseq: alloc.modseq, size: raw.length };
+      const total = prepared.reduce((n, p) => n + p.raw.length, 0);
+      const t = tally(prepared.map((p) => ({ sysflags: p.flags.bits, size: p.raw.length })));
+      const alloc = await applyTally(tx, accountId, mailboxId, t, 1, prepared.length);
+      const seq = await chargeAccount(tx, accountId, total, prepared.length);
+      const results: AppendResult[] = [];
+      const news = [];
+      let uid = alloc.firstUid;
+      for (const p of prepared) {
+        await this.referenceBlob(tx, p.hash, p.raw, p.blob, now);
+        const keywords = keywordsToColumn(p.flags.keywords);
+        const row = await tx.db
+          .insertInto('messages')
+          .values({
+            account_id: accountId,
+            mailbox_id: mailboxId,
+            uid,
+            modseq: alloc.modseq,
+            sysflags: p.flags.bits,
+            keywords,
+            internal_date: p.internalDate,
+            saved_at: now,
+            size: p.raw.length,
+            blob_hash: p.hash,
+            email_id: p.emailId,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        news.push({ id: row.id, uid, flags: flagList(p.flags.bits, keywords), size: p.raw.length, internalDate: p.internalDate });
+        results.push({ id: row.id, uid, uidValidity: alloc.uidValidity, modseq: alloc.modseq, size: p.raw.length });
+        uid++;
+      }
+      await recordChange(tx, accountId, { kind: 'new', mailboxId, modseq: alloc.modseq, messages: news }, now, seq);
+      return results;
     });
   }
 

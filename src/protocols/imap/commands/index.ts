@@ -20,7 +20,8 @@ import { close, examine, select, unselect } from './select.ts';
 import { starttls } from './starttls.ts';
 import { status } from './status.ts';
 import { store } from './store.ts';
-import { compress, getquota, getquotaroot, setquota, sort, thread } from './unsupported.ts';
+import { getquota, getquotaroot, setquota } from './quota.ts';
+import { compress, sort, thread } from './unsupported.ts';
 
 export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   CAPABILITY: capability,

@@ -4,7 +4,7 @@ import { bad } from '../protocol-error.ts';
 import type { CommandSpec } from '../session-types.ts';
 import { ANY } from '../session-types.ts';
 
-function notOffered<N extends 'SORT' | 'THREAD' | 'GETQUOTA' | 'GETQUOTAROOT' | 'SETQUOTA' | 'COMPRESS'>(name: N): CommandSpec<N> {
+function notOffered<N extends 'SORT' | 'THREAD' | 'COMPRESS'>(name: N): CommandSpec<N> {
   return {
     states: ANY,
     handle: () => Promise.reject(bad(`${name} is not offered by this server (see CAPABILITY)`)),
@@ -13,7 +13,4 @@ function notOffered<N extends 'SORT' | 'THREAD' | 'GETQUOTA' | 'GETQUOTAROOT' | 
 
 export const sort = notOffered('SORT');
 export const thread = notOffered('THREAD');
-export const getquota = notOffered('GETQUOTA');
-export const getquotaroot = notOffered('GETQUOTAROOT');
-export const setquota = notOffered('SETQUOTA');
 export const compress = notOffered('COMPRESS');
