@@ -21,7 +21,9 @@ import { starttls } from './starttls.ts';
 import { status } from './status.ts';
 import { store } from './store.ts';
 import { getquota, getquotaroot, setquota } from './quota.ts';
-import { compress, sort, thread } from './unsupported.ts';
+import { sort } from './sort.ts';
+import { thread } from './thread.ts';
+import { compress } from './unsupported.ts';
 
 export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   CAPABILITY: capability,

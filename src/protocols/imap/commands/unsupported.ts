@@ -4,13 +4,11 @@ import { bad } from '../protocol-error.ts';
 import type { CommandSpec } from '../session-types.ts';
 import { ANY } from '../session-types.ts';
 
-function notOffered<N extends 'SORT' | 'THREAD' | 'COMPRESS'>(name: N): CommandSpec<N> {
+function notOffered<N extends 'COMPRESS'>(name: N): CommandSpec<N> {
   return {
     states: ANY,
     handle: () => Promise.reject(bad(`${name} is not offered by this server (see CAPABILITY)`)),
   };
 }
 
-export const sort = notOffered('SORT');
-export const thread = notOffered('THREAD');
 export const compress = notOffered('COMPRESS');
