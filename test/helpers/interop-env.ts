@@ -56,7 +56,8 @@ export async function startInteropServer(): Promise<InteropServer> {
 export function toolVersion(tool: string, args: string[] = ['--version']): string | null {
   const r = spawnSync(tool, args, { encoding: 'utf8', timeout: 10_000 });
   if (r.error || r.status !== 0) return null;
-  return `${r.stdout}${r.stderr}`.trim().split('\n')[0] ?? '';
+  // `curl 7.88.1 (x86_64-pc-linux-gnu) libcurl/…` -> `curl 7.88.1`
+  return (`${r.stdout}${r.stderr}`.trim().split('\n')[0] ?? '').replace(/ \(.*$/, '');
 }
 
 /**
