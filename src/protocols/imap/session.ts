@@ -12,6 +12,7 @@
  *   and the connection lives on.
  */
 import { TLSSocket } from 'node:tls';
+import zlib from 'node:zlib';
 import type { Socket } from 'node:net';
 import type { Change, Unsubscribe } from '../../store/changes.ts';
 import type { Account } from '../../store/types.ts';
@@ -60,6 +61,8 @@ export class ImapSession {
   private idleTimer: NodeJS.Timeout | null = null;
   private selectedGone = false;
   private selecting: { mailboxId: number; buffered: Change[] } | null = null;
+  private deflate: zlib.DeflateRaw | null = null;
+  private flushPending = false;
 
   constructor(
     readonly ctx: ServerContext,
@@ -81,7 +84,22 @@ export class ImapSession {
 
   write(data: string | Buffer): boolean {
     if (this.closed || this.socket.destroyed) return false;
+    if (this.deflate) {
+      const ok = this.deflate.write(data);
+      this.scheduleFlush();
+      return ok;
+    }
     return this.socket.write(data);
+  }
+
+  /** Under COMPRESS, what was written goes out at the end of this turn (one sync flush). */
+  private scheduleFlush(): void {
+    if (this.flushPending) return;
+    this.flushPending = true;
+    setImmediate(() => {
+      this.flushPending = false;
+      this.deflate?.flush(zlib.constants.Z_SYNC_FLUSH);
+    });
   }
 
   writeLine(line: string): void {
@@ -90,14 +108,15 @@ export class ImapSession {
 
   /** Waits until the socket's buffer drained (backpressure for large FETCH responses). */
   async drained(): Promise<void> {
-    if (this.closed || !this.socket.writableNeedDrain) return;
+    const out: NodeJS.WritableStream & { writableNeedDrain: boolean } = this.deflate ?? this.socket;
+    if (this.closed || !out.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
-        this.socket.off('drain', done);
+        out.off('drain', done);
         this.socket.off('close', done);
         resolve();
       };
-      this.socket.once('drain', done);
+      out.once('drain', done);
       this.socket.once('close', done);
     });
   }
@@ -362,6 +381,31 @@ export class ImapSession {
     this.attach(secure);
   }
 
+  /**
+   * COMPRESS=DEFLATE (RFC 4978): from now on both directions are raw deflate streams. Bytes the
+   * client sent after the command are already compressed and go through the inflater first.
+   */
+  startCompression(): void {
+    const socket = this.socket;
+    const rest = this.receiver.takeRemaining();
+    const inflate = zlib.createInflateRaw();
+    const deflate = zlib.createDeflateRaw();
+    deflate.pipe(socket);
+    this.deflate = deflate;
+    socket.removeAllListeners('data');
+    socket.on('data', (chunk: Buffer) => {
+      this.touch();
+      inflate.write(chunk);
+    });
+    inflate.on('data', (chunk: Buffer) => this.feed(chunk));
+    inflate.on('error', () => this.end());
+    if (rest.length) inflate.write(rest);
+  }
+
+  get compressed(): boolean {
+    return this.deflate !== null;
+  }
+
   /** Untagged BYE and close (protocol violation, timeout, shutdown). */
   fatal(text: string): void {
     if (this.closed) return;
@@ -372,7 +416,8 @@ export class ImapSession {
   end(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.end();
+    if (this.deflate) this.deflate.end();
+    else this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
     this.cleanup();
   }

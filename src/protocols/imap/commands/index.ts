@@ -23,7 +23,7 @@ import { store } from './store.ts';
 import { getquota, getquotaroot, setquota } from './quota.ts';
 import { sort } from './sort.ts';
 import { thread } from './thread.ts';
-import { compress } from './unsupported.ts';
+import { compress } from './compress.ts';
 
 export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   CAPABILITY: capability,
