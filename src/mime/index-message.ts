@@ -56,6 +56,7 @@ async function build(raw: Buffer, flat: boolean): Promise<IndexedMessage> {
     to: addressText(envelope.to),
     cc: addressText(envelope.cc),
     bcc: addressText(envelope.bcc),
+    headers: fields.map((f) => `${f.name}: ${decodeWords(f.value)}`).join('\n'),
     body: collected.body,
   };
   const index: MessageIndex = {
@@ -173,6 +174,6 @@ function emptyIndex(size: number): IndexedMessage {
       v: 1, size, headerEnd: 0, bodyStart: 0, root, envelope, date: null, messageId: null,
       inReplyTo: null, references: [], subject: '', baseSubject: '', preview: '', hasAttachments: false,
     },
-    text: { subject: '', from: '', to: '', cc: '', bcc: '', body: '' },
+    text: { subject: '', from: '', to: '', cc: '', bcc: '', headers: '', body: '' },
   };
 }

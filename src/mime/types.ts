@@ -106,6 +106,8 @@ export interface SearchText {
   to: string;
   cc: string;
   bcc: string;
+  /** Every header field as `Name: decoded value` lines (IMAP SEARCH TEXT covers the header). */
+  headers: string;
   body: string;
 }
 

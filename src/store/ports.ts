@@ -136,6 +136,9 @@ export interface BlobReader {
   stream(start?: number, end?: number): Readable;
 }
 
+/** Fields of the full-text index (decoded, any charset): what IMAP SEARCH and the web search. */
+export type TextField = 'subject' | 'from' | 'to' | 'cc' | 'bcc' | 'headers' | 'body';
+
 export interface MessageStore {
   /** Stores a message (indexing it once) and resolves after the commit is durable. */
   append(accountId: number, mailboxId: number, input: AppendInput): Promise<AppendResult>;
@@ -153,6 +156,11 @@ export interface MessageStore {
   copy(accountId: number, fromMailboxId: number, uids: readonly number[], toMailboxId: number): Promise<CopyResult>;
   /** MOVE (RFC 6851): copy and expunge in one transaction. */
   move(accountId: number, fromMailboxId: number, uids: readonly number[], toMailboxId: number): Promise<CopyResult>;
+  /**
+   * UIDs of the mailbox's messages whose decoded text contains `needle` in any of `fields`:
+   * a case-insensitive substring match served by the full-text index, not a scan.
+   */
+  searchText(mailboxId: number, fields: readonly TextField[], needle: string): Promise<number[]>;
   /**
    * Removes messages flagged \Deleted (only those among `uids` when given: UID EXPUNGE) and
    * returns the expunged UIDs in ascending order.

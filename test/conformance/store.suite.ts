@@ -321,6 +321,30 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         assert.equal(seen[0]!.kind === 'new' && seen[0]!.messages.length, 2);
         assert.equal((await store.mailboxes.getById(acc.id, ib.id))?.uidNext, 3);
       });
+      it('finds text through the full-text index: substrings, any case, any charset', async () => {
+        const acc = await newAccount();
+        const ib = await inbox(acc);
+        const latin1 = Buffer.concat([
+          Buffer.from('From: =?utf-8?q?J=C3=BCrgen?= <j@example.de>\r\nTo: Bob <bob@example.org>\r\nSubject: =?iso-8859-1?q?Gr=FC=DFe_aus_K=F6ln?=\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n'),
+          Buffer.from('Das Wetter in K\xf6ln ist sch\xf6n.\r\n', 'latin1'),
+        ]);
+        const a = await store.messages.append(acc.id, ib.id, { raw: latin1 });
+        const b = await store.messages.append(acc.id, ib.id, { raw: sampleMessage(77) });
+        assert.deepEqual(await store.messages.searchText(ib.id, ['body'], 'WETTER IN köln'), [a.uid]);
+        assert.deepEqual(await store.messages.searchText(ib.id, ['body'], 'etter'), [a.uid], 'substring, not words');
+        assert.deepEqual(await store.messages.searchText(ib.id, ['subject'], 'grüße'), [a.uid], 'RFC 2047 + latin-1 decoded');
+        assert.deepEqual(await store.messages.searchText(ib.id, ['from'], 'jürgen'), [a.uid]);
+        assert.deepEqual(await store.messages.searchText(ib.id, ['from'], 'alice@example'), [b.uid]);
+        assert.deepEqual(await store.messages.searchText(ib.id, ['subject', 'body'], 'number 77'), [b.uid]);
+        assert.deepEqual(await store.messages.searchText(ib.id, ['headers'], 'message-id: <msg-77'), [b.uid]);
+        assert.deepEqual(await store.messages.searchText(ib.id, ['body'], 'n.'), [a.uid], 'short needles work too');
+        assert.deepEqual(await store.messages.searchText(ib.id, ['body'], '%'), []);
+        assert.deepEqual(await store.messages.searchText(ib.id, ['body'], 'say "hi"'), []);
+        assert.deepEqual(await store.messages.searchText(ib.id, ['body'], ''), [a.uid, b.uid]);
+        await store.messages.storeFlags(acc.id, ib.id, { uids: [a.uid], mode: 'add', flags: ['\\Deleted'] });
+        await store.messages.expunge(acc.id, ib.id);
+        assert.deepEqual(await store.messages.searchText(ib.id, ['body'], 'wetter'), []);
+      });
       it('no account reaches another account\'s mailboxes', async () => {
         const a = await newAccount();
         const b = await newAccount();

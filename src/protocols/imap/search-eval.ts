@@ -4,13 +4,43 @@
  * stored header bytes; BODY and TEXT from the decoded text the MIME indexer produces. Strings
  * match as case-insensitive substrings (i;unicode-casemap, approximated by Unicode lower case).
  *
- * BODY/TEXT currently decode each candidate message; a full-text index (SQLite FTS5, kept at
- * delivery) replaces that scan in the IMAP issue's search work.
+ * BODY, TEXT and the address/subject keys ask the store's full-text index once per key (decoded
+ * text, any charset); only HEADER with another field name reads header bytes per message.
  */
 import libmime from 'libmime';
 import type { MessageMeta } from '../../store/types.ts';
 import type { ImapSession } from './session.ts';
+import type { TextField } from '../../store/ports.ts';
 import type { SearchKey, SequenceSet } from './wire/types.ts';
+
+const INDEXED_HEADERS: Readonly<Record<string, TextField>> = {
+  from: 'from',
+  to: 'to',
+  cc: 'cc',
+  bcc: 'bcc',
+  subject: 'subject',
+};
+
+/** The full-text fields a key is answered from, or null when it is not a text key. */
+function textFields(key: SearchKey): TextField[] | null {
+  if (key.op === 'body') return ['body'];
+  if (key.op === 'text') return ['headers', 'body'];
+  if (key.op === 'header') {
+    const f = INDEXED_HEADERS[key.field.toLowerCase()];
+    return f && key.value !== '' ? [f] : null;
+  }
+  return null;
+}
+
+function textKeys(key: SearchKey, out: SearchKey[]): SearchKey[] {
+  if (textFields(key)) out.push(key);
+  else if (key.op === 'not') textKeys(key.key, out);
+  else if (key.op === 'or') {
+    textKeys(key.a, out);
+    textKeys(key.b, out);
+  } else if (key.op === 'and') for (const k of key.keys) textKeys(k, out);
+  return out;
+}
 
 interface Candidate {
   readonly seq: number;
@@ -19,10 +49,9 @@ interface Candidate {
   readonly modseq: number;
   meta?: MessageMeta | null;
   header?: Map<string, string[]>;
-  text?: { header: string; body: string };
 }
 
-function needs(key: SearchKey, acc: { meta: boolean; header: boolean; text: boolean }): void {
+function needs(key: SearchKey, acc: { meta: boolean; header: boolean }): void {
   switch (key.op) {
     case 'date':
     case 'larger':
@@ -34,13 +63,12 @@ function needs(key: SearchKey, acc: { meta: boolean; header: boolean; text: bool
       if (key.op === 'date' && key.field === 'sent') acc.header = true;
       return;
     case 'header':
+      if (textFields(key)) return;
       acc.meta = true;
       acc.header = true;
       return;
     case 'body':
     case 'text':
-      acc.meta = true;
-      acc.text = true;
       return;
     case 'not':
       return needs(key.key, acc);
@@ -92,6 +120,8 @@ function parseHeader(bytes: Buffer): Map<string, string[]> {
 export class SearchRunner {
   private readonly now: number;
   private readonly savedSet: ReadonlySet<number>;
+  /** UIDs matching each text key, from the full-text index. */
+  private readonly textHits = new Map<SearchKey, Set<number>>();
 
   constructor(private readonly session: ImapSession) {
     this.now = session.ctx.clock.now();
@@ -101,8 +131,13 @@ export class SearchRunner {
   /** Sequence numbers of the messages matching `key`, ascending. */
   async run(key: SearchKey): Promise<number[]> {
     const view = this.session.view!;
-    const acc = { meta: false, header: false, text: false };
+    const acc = { meta: false, header: false };
     needs(key, acc);
+    for (const k of textKeys(key, [])) {
+      const value = (k as { value: string }).value;
+      const uids = await this.session.ctx.store.messages.searchText(view.mailboxId, textFields(k)!, value);
+      this.textHits.set(k, new Set(uids));
+    }
     const metas = new Map<number, MessageMeta>();
     if (acc.meta && view.exists > 0) {
       for (const m of await this.session.ctx.store.messages.list(view.mailboxId)) metas.set(m.uid, m);
@@ -168,17 +203,16 @@ export class SearchRunner {
         return key.cmp === 'before' ? d < key.date : key.cmp === 'on' ? d === key.date : d >= key.date;
       }
       case 'header': {
+        const hits = this.textHits.get(key);
+        if (hits) return hits.has(c.uid);
         const values = (await this.header(c)).get(key.field.toLowerCase());
         if (!values) return false;
         const needle = norm(key.value);
         return values.some((v) => norm(v).includes(needle));
       }
       case 'body':
-      case 'text': {
-        const t = await this.text(c);
-        const needle = norm(key.value);
-        return norm(t.body).includes(needle) || (key.op === 'text' && norm(t.header).includes(needle));
-      }
+      case 'text':
+        return this.textHits.get(key)?.has(c.uid) ?? false;
       case 'not':
         return !(await this.matches(key.key, c));
       case 'or':
@@ -196,15 +230,5 @@ export class SearchRunner {
     const reader = await store.messages.open(c.meta!.blobHash);
     c.header = parseHeader(await reader.read(0, index ? index.root.headerEnd : c.meta!.size));
     return c.header;
-  }
-
-  private async text(c: Candidate): Promise<{ header: string; body: string }> {
-    if (c.text) return c.text;
-    const store = this.session.ctx.store;
-    const raw = await (await store.messages.open(c.meta!.blobHash)).read();
-    const { indexMessage } = await import('../../mime/index-message.ts');
-    const { text, index } = await indexMessage(raw);
-    c.text = { header: raw.subarray(0, index.root.headerEnd).toString('utf8') + ' ' + [text.subject, text.from, text.to, text.cc].join(' '), body: text.body };
-    return c.text;
   }
 }

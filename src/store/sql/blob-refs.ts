@@ -26,10 +26,11 @@ export async function releaseBlobRefs(
       .updateTable('blobs')
       .set((eb) => ({ refcount: eb('refcount', '-', n) }))
       .where('hash', '=', hash)
-      .returning(['refcount', sql<number>`data IS NULL`.as('external')])
+      .returning(['refcount', sql<number>`data IS NULL`.as('external'), sql<number>`rowid`.as('rowid')])
       .executeTakeFirst();
     if (row && row.refcount <= 0) {
       await tx.db.deleteFrom('blobs').where('hash', '=', hash).execute();
+      await tx.db.deleteFrom('blob_text').where('rowid', '=', Number(row.rowid)).execute();
       if (Number(row.external) === 1) tx.afterCommit(() => ctx.blobFiles.remove(hash));
     }
   }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { PkError } from '../../core/errors.ts';
 import { LIMITS } from '../../core/limits.ts';
-import type { MessageIndex } from '../../mime/types.ts';
+import type { MessageIndex, SearchText } from '../../mime/types.ts';
 import { bufferReader } from '../blobs/memory-blob.ts';
 import { FLAG_DELETED, applyFlags, flagList, keywordsFromColumn, keywordsToColumn, parseFlags, sameFlags } from '../flags.ts';
 import type {
@@ -13,6 +13,7 @@ import type {
   MessageStore,
   StoreFlagsInput,
   StoreFlagsResult,
+  TextField,
 } from '../ports.ts';
 import type { MessageFlagsRow, MessageMeta } from '../types.ts';
 import { countHashes, releaseBlobRefs } from './blob-refs.ts';
@@ -30,6 +31,16 @@ import {
 import { listFlagRows, toMessage } from './rows.ts';
 import type { WriteTx } from './write-queue.ts';
 
+const TEXT_COLUMNS: Record<TextField, string> = {
+  subject: 'subject',
+  from: 'from_addr',
+  to: 'to_addr',
+  cc: 'cc_addr',
+  bcc: 'bcc_addr',
+  headers: 'headers',
+  body: 'body',
+};
+
 type Indexer = (typeof import('../../mime/index-message.ts'))['indexMessage'];
 let indexer: Promise<Indexer> | undefined;
 
@@ -39,12 +50,18 @@ function loadIndexer(): Promise<Indexer> {
   return indexer;
 }
 
+/** A new blob's stored index and the text for the full-text index. */
+interface PreparedBlob {
+  readonly indexJson: string;
+  readonly text: SearchText;
+}
+
 interface PreparedMessage {
   readonly raw: Buffer;
   readonly flags: ReturnType<typeof parseFlags>;
   readonly hash: string;
   /** The MIME index to store when this is the blob's first copy; null when the blob is known. */
-  readonly blob: { indexJson: string } | null;
+  readonly blob: PreparedBlob | null;
   readonly internalDate: number;
   readonly emailId: string;
 }
@@ -230,19 +247,44 @@ export class SqlMessages implements MessageStore {
     });
   }
 
+  async searchText(mailboxId: number, fields: readonly TextField[], needle: string): Promise<number[]> {
+    const columns = fields.map((f) => TEXT_COLUMNS[f]);
+    if (needle.length === 0 || columns.length === 0) {
+      return (await this.listFlags(mailboxId)).map((r) => r.uid);
+    }
+    // Trigram MATCH needs three characters; shorter needles use LIKE over the same table.
+    const rows =
+      [...needle].length >= 3
+        ? await sql<{ uid: number }>`
+            SELECT m.uid FROM blob_text t
+            JOIN blobs b ON b.rowid = t.rowid
+            JOIN messages m ON m.blob_hash = b.hash
+            WHERE blob_text MATCH ${`{${columns.join(' ')}} : "${needle.replace(/"/g, '""')}"`}
+              AND m.mailbox_id = ${mailboxId}
+            ORDER BY m.uid`.execute(this.ctx.db)
+        : await sql<{ uid: number }>`
+            SELECT m.uid FROM messages m
+            JOIN blobs b ON b.hash = m.blob_hash
+            JOIN blob_text t ON t.rowid = b.rowid
+            WHERE m.mailbox_id = ${mailboxId}
+              AND (${sql.join(columns.map((c) => sql`${sql.ref(`t.${c}`)} LIKE ${`%${needle.replace(/[\\%_]/g, '\\$&')}%`} ESCAPE '\\'`), sql` OR `)})
+            ORDER BY m.uid`.execute(this.ctx.db);
+    return rows.rows.map((r) => r.uid);
+  }
+
   private async blobKnown(hash: string): Promise<boolean> {
     const row = await this.ctx.db.selectFrom('blobs').select('hash').where('hash', '=', hash).executeTakeFirst();
     return row !== undefined;
   }
 
-  private async prepareBlob(hash: string, raw: Buffer): Promise<{ indexJson: string }> {
-    const { index } = await (await loadIndexer())(raw);
+  private async prepareBlob(hash: string, raw: Buffer): Promise<PreparedBlob> {
+    const { index, text } = await (await loadIndexer())(raw);
     if (raw.length > this.ctx.inlineLimit) await this.ctx.blobFiles.writeDurable(hash, raw);
-    return { indexJson: JSON.stringify(index) };
+    return { indexJson: JSON.stringify(index), text };
   }
 
   /** Takes a reference on the blob, creating its row when this is the first copy. */
-  private async referenceBlob(tx: WriteTx, hash: string, raw: Buffer, prepared: { indexJson: string } | null, now: number): Promise<void> {
+  private async referenceBlob(tx: WriteTx, hash: string, raw: Buffer, prepared: PreparedBlob | null, now: number): Promise<void> {
     const res = await tx.db
       .updateTable('blobs')
       .set((eb) => ({ refcount: eb('refcount', '+', 1) }))
@@ -253,7 +295,7 @@ export class SqlMessages implements MessageStore {
     const blob = prepared ?? (await this.prepareBlob(hash, raw));
     // Idempotent; also guards against the file having been swept with an earlier last reference.
     if (raw.length > this.ctx.inlineLimit) await this.ctx.blobFiles.writeDurable(hash, raw);
-    await tx.db
+    const row = await tx.db
       .insertInto('blobs')
       .values({
         hash,
@@ -262,6 +304,21 @@ export class SqlMessages implements MessageStore {
         data: raw.length > this.ctx.inlineLimit ? null : raw,
         index_json: blob.indexJson,
         created_at: now,
+      })
+      .returning(sql<number>`rowid`.as('rowid'))
+      .executeTakeFirstOrThrow();
+    const t = blob.text;
+    await tx.db
+      .insertInto('blob_text')
+      .values({
+        rowid: Number(row.rowid),
+        subject: t.subject,
+        from_addr: t.from,
+        to_addr: t.to,
+        cc_addr: t.cc,
+        bcc_addr: t.bcc,
+        headers: t.headers,
+        body: t.body,
       })
       .execute();
   }

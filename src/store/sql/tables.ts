@@ -89,6 +89,18 @@ export interface ChangeLogTable {
   created_at: number;
 }
 
+/** FTS5 table (SQLite) of each blob's decoded search text; rowid = the blob row's rowid. */
+export interface BlobTextTable {
+  rowid: number;
+  subject: string;
+  from_addr: string;
+  to_addr: string;
+  cc_addr: string;
+  bcc_addr: string;
+  headers: string;
+  body: string;
+}
+
 export interface SchemaVersionTable {
   version: number;
   applied_at: number;
@@ -103,5 +115,6 @@ export interface DB {
   messages: MessagesTable;
   blobs: BlobsTable;
   change_log: ChangeLogTable;
+  blob_text: BlobTextTable;
   schema_version: SchemaVersionTable;
 }

@@ -89,4 +89,12 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
        PRIMARY KEY (account_id, seq)
      ) WITHOUT ROWID`,
   ],
+  // v2: full-text search. Trigram tokens give IMAP SEARCH its substring semantics
+  // (RFC 9051 §6.4.4) case-insensitively for any script; one row per blob (rowid = blobs.rowid).
+  [
+    `CREATE VIRTUAL TABLE blob_text USING fts5(
+       subject, from_addr, to_addr, cc_addr, bcc_addr, headers, body,
+       tokenize = 'trigram remove_diacritics 1'
+     )`,
+  ],
 ];
