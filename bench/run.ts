@@ -1,18 +1,44 @@
 /**
  * `npm run bench`: runs every benchmark and prints the figures with their targets. Machines here
- * are shared and noisy: run it twice before believing a regression.
- * Options (env): BENCH_APPENDS (default 10000), BENCH_LIST (default 100000).
+ * are shared and noisy: run it twice before believing a regression. See docs/bench.md.
+ * Options (env): BENCH_QUICK=1 (small sizes, < 2 minutes), BENCH_APPENDS (default 10000),
+ * BENCH_LIST (default 100000), BENCH_STORE=0 / BENCH_IMAP=0 / BENCH_DOVECOT=0 to skip a part,
+ * BENCH_IMAP_MESSAGES (100000), BENCH_IDLE_SAMPLES (500), BENCH_SELECT_RUNS (7),
+ * BENCH_FETCH_BODIES (20000), BENCH_IDLE_CONNS (1000,5000).
  */
+import { benchImap, printImapTable, type ImapBenchOptions } from './imap/index.ts';
 import { benchStore } from './store.ts';
 
-const appends = Number(process.env.BENCH_APPENDS ?? 10_000);
-const listSize = Number(process.env.BENCH_LIST ?? 100_000);
+const quick = process.env.BENCH_QUICK === '1';
+const num = (name: string, full: number, small: number): number => Number(process.env[name] ?? (quick ? small : full));
+const appends = num('BENCH_APPENDS', 10_000, 2_000);
+const listSize = num('BENCH_LIST', 100_000, 10_000);
 
-console.log(`postkontor bench — node ${process.version}, ${new Date().toISOString()}`);
-const r = await benchStore({ appends, listSize });
+console.log(`postkontor bench — node ${process.version}, ${new Date().toISOString()}${quick ? ' (BENCH_QUICK)' : ''}`);
 const row = (name: string, value: string, target: string, ok: boolean) =>
   console.log(`${name.padEnd(48)} ${value.padStart(14)}   target ${target.padEnd(12)} ${ok ? 'ok' : 'MISSED'}`);
-row(`store: durable appends/s (16 writers, 5 KB, n=${appends})`, r.appendsPerSecond.toFixed(0), '>= 2000', r.appendsPerSecond >= 2000);
-row(`store: append throughput MB/s`, r.appendMBps.toFixed(1), '-', true);
-row(`store: list UIDs+flags of ${r.listCount} msgs (median ms)`, r.listMs.median.toFixed(1), '< 150 ms', r.listMs.median < 150);
-console.log(`  (list min ${r.listMs.min.toFixed(1)} ms, max ${r.listMs.max.toFixed(1)} ms over 7 runs)`);
+
+if (process.env.BENCH_STORE !== '0') {
+  const r = await benchStore({ appends, listSize });
+  row(`store: durable appends/s (16 writers, 5 KB, n=${appends})`, r.appendsPerSecond.toFixed(0), '>= 2000', r.appendsPerSecond >= 2000);
+  row(`store: append throughput MB/s`, r.appendMBps.toFixed(1), '-', true);
+  row(`store: list UIDs+flags of ${r.listCount} msgs (median ms)`, r.listMs.median.toFixed(1), '< 150 ms', r.listMs.median < 150);
+  console.log(`  (list min ${r.listMs.min.toFixed(1)} ms, max ${r.listMs.max.toFixed(1)} ms over 7 runs)`);
+}
+
+if (process.env.BENCH_IMAP !== '0') {
+  const opts: ImapBenchOptions = {
+    messages: num('BENCH_IMAP_MESSAGES', 100_000, 10_000),
+    smallMessages: 100,
+    latencySamples: num('BENCH_IDLE_SAMPLES', 500, 200),
+    selectRuns: num('BENCH_SELECT_RUNS', 7, 5),
+    flagFetchRuns: 3,
+    bodyFetchMessages: num('BENCH_FETCH_BODIES', 20_000, 5_000),
+    bodyFetchRuns: 3,
+    idleSteps: (process.env.BENCH_IDLE_CONNS ?? (quick ? '50,100' : '1000,5000')).split(',').map(Number),
+    dovecot: process.env.BENCH_DOVECOT !== '0',
+  };
+  const log = (s: string): void => console.error(`[bench] ${s}`);
+  const results = await benchImap(opts, log);
+  printImapTable(results, opts);
+}

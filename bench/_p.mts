@@ -1,0 +1,15 @@
+import { performance } from 'node:perf_hooks';
+import { openStore } from '../src/store/open-store.ts';
+import { tempDir } from '../test/helpers/temp-dir.ts';
+const dir = tempDir('pk-prof-');
+const store = await openStore({ dataDir: dir.path });
+await store.domains.add('example.org');
+const acc = await store.accounts.create({ address: 'user@example.org', passwordHash: 'x' });
+const inbox = (await store.mailboxes.get(acc.id, 'INBOX'))!;
+const head = `From: Bench <bench@example.org>\r\nTo: user@example.org\r\nSubject: bench\r\n\r\n`;
+const words = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua '.split(' ');
+let next = 0; const total = Number(process.env.N ?? 4000);
+const t0 = performance.now();
+await Promise.all(Array.from({ length: 16 }, async () => { while (next < total) { const n = next++; let body = ''; let i = n; while (body.length < 5000) { body += words[(i = (i * 7919 + 13) % words.length)] + (body.length % 70 < 7 ? '\r\n' : ' '); } await store.messages.append(acc.id, inbox.id, { raw: Buffer.from(head + n + ' ' + body) }); } }));
+console.log('appends/s', (total / (performance.now() - t0) * 1000).toFixed(0));
+await store.close(); dir.remove();

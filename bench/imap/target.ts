@@ -1,0 +1,17 @@
+/** What a benchmark needs from a running IMAP server, whichever server it is. */
+export interface ServerMemory {
+  /** Resident memory: of the one process (postkontor) or summed over the process tree (Dovecot). */
+  readonly rss: number;
+  /** Proportional set size over the process tree (shared pages split); equals rss for one process. */
+  readonly pss: number;
+  readonly processes: number;
+  /** V8 heap in use after a forced full GC (postkontor only). */
+  readonly heapUsed?: number;
+}
+
+export interface ImapTarget {
+  readonly name: string;
+  readonly port: number;
+  memory(): Promise<ServerMemory>;
+  stop(): Promise<void>;
+}
