@@ -287,14 +287,16 @@ test('imapflow: a second client in IDLE sees exists, flags and expunge in order'
   idler.on('expunge', (e) => record(`expunge seq=${e.seq}`));
   const idling = idler.idle();
   // The idler must actually be in IDLE (continuation received) before the actor acts.
-  await withTimeout(
-    new Promise<void>((resolve) => {
-      const check = (): void => (idler.idling ? resolve() : void setImmediate(check));
-      check();
-    }),
-    5_000,
-    'imapflow to enter IDLE',
-  );
+  // imapflow has no event for it; check on each turn of the event loop, for at most 5 s.
+  const idleBy = performance.now() + 5_000;
+  await new Promise<void>((resolve, reject) => {
+    const check = (): void => {
+      if (idler.idling) resolve();
+      else if (performance.now() > idleBy) reject(new Error('imapflow did not enter IDLE within 5 s'));
+      else setImmediate(check);
+    };
+    check();
+  });
 
   const base = opened.exists;
   const appended = await actor.append('INBOX', plain(20, 'idle arrival'));
