@@ -112,6 +112,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const listeners: ListenerInfo[] = [];
 
   const accept = (name: ListenerName, handler: ProtocolHandler, socket: Socket, secure: boolean): void => {
+    // Responses are written line by line; Nagle would hold each further line for the peer's
+    // delayed ACK (~40 ms per multi-line answer and per IDLE push).
+    socket.setNoDelay(true);
     const cid = newCid();
     const clog = connectionLogger(log, name, cid);
     const entry = {

@@ -17,6 +17,7 @@ import { SqlStore } from './sql/sql-store.ts';
 import { migrateSqlite } from './sql/migrate-sqlite.ts';
 import { cachingDatabase } from './sql/sqlite-database.ts';
 import type { DB } from './sql/tables.ts';
+import { FtsIndexer } from './sql/fts-indexer.ts';
 import { WalSync } from './sql/wal-sync.ts';
 import { SqliteWriteQueue } from './sql/write-queue.ts';
 
@@ -58,16 +59,25 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const wal = new WalSync(join(opts.dataDir, 'postkontor.db-wal'));
   const writes = new SqliteWriteQueue(db, () => wal.sync(), (c) => bus.publish(c), onError);
   const blobFiles = new BlobFiles(join(opts.dataDir, 'blobs'));
+  const textIndexer = new FtsIndexer(db, writes, onError);
+  // IMAP SEARCH compares case-insensitively in any script; SQLite's LIKE folds ASCII only.
+  sqlite.function('pk_icontains', { deterministic: true }, (haystack: unknown, needle: unknown) =>
+    String(haystack).toLowerCase().includes(String(needle).toLowerCase()) ? 1 : 0,
+  );
   const store = new SqlStore(
     'sqlite',
-    { db, writes, clock, blobFiles, inlineLimit: opts.inlineLimit ?? 256 * 1024 },
+    { db, writes, clock, blobFiles, inlineLimit: opts.inlineLimit ?? 256 * 1024, textIndexer },
     bus,
     async () => {
+      textIndexer.stop();
+      await textIndexer.settle();
       await writes.drain();
       await wal.close();
       await db.destroy();
     },
   );
+  // Text a previous run left unindexed goes into the index now.
+  textIndexer.schedule();
   if (opts.sweepOrphanBlobs) {
     await blobFiles.sweepOrphans(
       async (hash) =>

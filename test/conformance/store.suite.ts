@@ -191,6 +191,12 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         assert.ok(subs.includes('Ghost'));
         assert.ok(!subs.includes('Sent'));
         assert.equal((await store.mailboxes.get(acc.id, 'Sent'))?.subscribed, false);
+        // Renaming onto a name with a left-over subscription keeps the moved mailbox's state.
+        await store.mailboxes.create(acc.id, 'Moving');
+        await store.mailboxes.setSubscribed(acc.id, 'Moving', true);
+        await store.mailboxes.rename(acc.id, 'Moving', 'Ghost');
+        assert.equal((await store.mailboxes.get(acc.id, 'Ghost'))?.subscribed, true);
+        assert.ok(!(await store.mailboxes.listSubscriptions(acc.id)).includes('Moving'));
       });
       it('claims \\Recent once', async () => {
         const acc = await newAccount();

@@ -98,6 +98,8 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
+    // As the composition root does (src/server/server.ts): no Nagle delay on line-wise answers.
+    socket.setNoDelay(true);
     const cid = newCid();
     const clog = connectionLogger(log, 'imap', cid);
     const entry = {

@@ -39,8 +39,10 @@ export class ImapSession {
   recent = new Set<number>();
   /** ENABLE IMAP4rev2 (RFC 9051 §6.3.1). */
   rev2 = false;
-  /** ENABLE UTF8=ACCEPT (RFC 6855). */
+  /** Mailbox names are UTF-8 (ENABLE UTF8=ACCEPT, RFC 6855, or IMAP4rev2), not modified UTF-7. */
   utf8 = false;
+  /** UTF8=ACCEPT itself was enabled (ENABLE answers it once). */
+  utf8Enabled = false;
   /** CONDSTORE enabled by ENABLE, SELECT (CONDSTORE) or a MODSEQ-using command (RFC 7162 §3.1). */
   condstore = false;
   secure: boolean;
@@ -237,6 +239,11 @@ export class ImapSession {
       return;
     }
     try {
+      // New mail and flag changes may be announced at any time (RFC 9051 §7.3.1, §7.5.2); doing
+      // it first lets a UID command act on a message another connection just told the client
+      // about. EXPUNGE waits for the end of a command that allows it, since it renumbers the
+      // messages a command may name by sequence number; NOOP and CHECK name none.
+      if (this.state === 'selected') await this.flushUpdates(cmd.name === 'NOOP' || cmd.name === 'CHECK');
       const completion: Completion = await spec.handle(this, cmd as never);
       const allowExpunge = spec.expungeAllowed ? spec.expungeAllowed(cmd as never) : true;
       if (this.state === 'selected') await this.flushUpdates(allowExpunge);

@@ -31,6 +31,7 @@ export async function releaseBlobRefs(
     if (row && row.refcount <= 0) {
       await tx.db.deleteFrom('blobs').where('hash', '=', hash).execute();
       await tx.db.deleteFrom('blob_text').where('rowid', '=', Number(row.rowid)).execute();
+      await tx.db.deleteFrom('blob_text_pending').where('rowid', '=', Number(row.rowid)).execute();
       if (Number(row.external) === 1) tx.afterCommit(() => ctx.blobFiles.remove(hash));
     }
   }

@@ -12,6 +12,8 @@ export interface SqlContext {
   readonly blobFiles: BlobFiles;
   /** Messages up to this many bytes are kept inline in the database; larger ones as files. */
   readonly inlineLimit: number;
+  /** Moves new search text into the full-text index off the append path (absent: never). */
+  readonly textIndexer?: { schedule(): void };
 }
 
 /** SQLite reports constraint violations with this code prefix; pg uses SQLSTATE 23505. */

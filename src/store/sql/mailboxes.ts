@@ -94,6 +94,9 @@ export class SqlMailboxes implements MailboxStore {
       for (const mb of family.filter((m) => m.name === from || isInside(m.name, from))) {
         const newName = to + mb.name.slice(from.length);
         await tx.db.updateTable('mailboxes').set({ name: newName }).where('id', '=', mb.id).execute();
+        // A subscription to the new name may survive from a deleted mailbox (subscriptions are
+        // kept by name): the renamed mailbox's own subscription state wins.
+        await tx.db.deleteFrom('subscriptions').where('account_id', '=', accountId).where('name', '=', newName).execute();
         await tx.db
           .updateTable('subscriptions')
           .set({ name: newName })

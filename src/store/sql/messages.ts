@@ -252,23 +252,30 @@ export class SqlMessages implements MessageStore {
     if (needle.length === 0 || columns.length === 0) {
       return (await this.listFlags(mailboxId)).map((r) => r.uid);
     }
-    // Trigram MATCH needs three characters; shorter needles use LIKE over the same table.
-    const rows =
+    // Text still waiting for the FTS table is scanned (it is the last few hundred messages).
+    const needleArg = needle;
+    const contains = (table: string) =>
+      sql.join(columns.map((c) => sql`pk_icontains(${sql.ref(`${table}.${c}`)}, ${needleArg})`), sql` OR `);
+    // Trigram MATCH needs three characters; shorter needles scan with pk_icontains.
+    const indexed =
       [...needle].length >= 3
-        ? await sql<{ uid: number }>`
-            SELECT m.uid FROM blob_text t
-            JOIN blobs b ON b.rowid = t.rowid
-            JOIN messages m ON m.blob_hash = b.hash
-            WHERE blob_text MATCH ${`{${columns.join(' ')}} : "${needle.replace(/"/g, '""')}"`}
-              AND m.mailbox_id = ${mailboxId}
-            ORDER BY m.uid`.execute(this.ctx.db)
-        : await sql<{ uid: number }>`
-            SELECT m.uid FROM messages m
-            JOIN blobs b ON b.hash = m.blob_hash
-            JOIN blob_text t ON t.rowid = b.rowid
-            WHERE m.mailbox_id = ${mailboxId}
-              AND (${sql.join(columns.map((c) => sql`${sql.ref(`t.${c}`)} LIKE ${`%${needle.replace(/[\\%_]/g, '\\$&')}%`} ESCAPE '\\'`), sql` OR `)})
-            ORDER BY m.uid`.execute(this.ctx.db);
+        ? sql`SELECT m.uid AS uid FROM blob_text t
+              JOIN blobs b ON b.rowid = t.rowid
+              JOIN messages m ON m.blob_hash = b.hash
+              WHERE blob_text MATCH ${`{${columns.join(' ')}} : "${needle.replace(/"/g, '""')}"`}
+                AND m.mailbox_id = ${mailboxId}`
+        : sql`SELECT m.uid AS uid FROM messages m
+              JOIN blobs b ON b.hash = m.blob_hash
+              JOIN blob_text t ON t.rowid = b.rowid
+              WHERE m.mailbox_id = ${mailboxId} AND (${contains('t')})`;
+    const rows = await sql<{ uid: number }>`
+      ${indexed}
+      UNION
+      SELECT m.uid AS uid FROM blob_text_pending p
+      JOIN blobs b ON b.rowid = p.rowid
+      JOIN messages m ON m.blob_hash = b.hash
+      WHERE m.mailbox_id = ${mailboxId} AND (${contains('p')})
+      ORDER BY uid`.execute(this.ctx.db);
     return rows.rows.map((r) => r.uid);
   }
 
@@ -309,7 +316,7 @@ export class SqlMessages implements MessageStore {
       .executeTakeFirstOrThrow();
     const t = blob.text;
     await tx.db
-      .insertInto('blob_text')
+      .insertInto('blob_text_pending')
       .values({
         rowid: Number(row.rowid),
         subject: t.subject,
@@ -321,5 +328,6 @@ export class SqlMessages implements MessageStore {
         body: t.body,
       })
       .execute();
+    tx.afterCommit(() => this.ctx.textIndexer?.schedule());
   }
 }
