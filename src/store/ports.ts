@@ -199,5 +199,7 @@ export interface Store {
   readonly messages: MessageStore;
   readonly changes: ChangeFeed;
   stats(): Promise<StoreStats>;
+  /** Resolves once queued writes committed and background work (text indexing) caught up. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }

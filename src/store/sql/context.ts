@@ -13,7 +13,7 @@ export interface SqlContext {
   /** Messages up to this many bytes are kept inline in the database; larger ones as files. */
   readonly inlineLimit: number;
   /** Moves new search text into the full-text index off the append path (absent: never). */
-  readonly textIndexer?: { schedule(): void };
+  readonly textIndexer?: { schedule(): void; settle(): Promise<void> };
 }
 
 /** SQLite reports constraint violations with this code prefix; pg uses SQLSTATE 23505. */

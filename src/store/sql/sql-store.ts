@@ -65,6 +65,12 @@ export class SqlStore implements Store {
     };
   }
 
+  async idle(): Promise<void> {
+    await this.ctx.writes.drain();
+    await this.ctx.textIndexer?.settle();
+    await this.ctx.writes.drain();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
