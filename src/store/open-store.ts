@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { PkError } from '../core/errors.ts';
 import { BlobFiles } from './blobs/blob-files.ts';
 import { ChangeBus } from './change-bus.ts';
+import type { SearchText } from '../mime/types.ts';
 import type { Store } from './ports.ts';
 import { SqlStore } from './sql/sql-store.ts';
 import { migrateSqlite } from './sql/migrate-sqlite.ts';
@@ -59,7 +60,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const wal = new WalSync(join(opts.dataDir, 'postkontor.db-wal'));
   const writes = new SqliteWriteQueue(db, () => wal.sync(), (c) => bus.publish(c), onError);
   const blobFiles = new BlobFiles(join(opts.dataDir, 'blobs'));
-  const textIndexer = new FtsIndexer(db, writes, onError);
+  // Bound once the store exists: the indexer derives text through the message store.
+  let textOf: (hash: string) => Promise<SearchText> = () => Promise.reject(new Error('store not ready'));
+  const textIndexer = new FtsIndexer(db, writes, (hash) => textOf(hash), onError);
   // IMAP SEARCH compares case-insensitively in any script; SQLite's LIKE folds ASCII only.
   sqlite.function('pk_icontains', { deterministic: true }, (haystack: unknown, needle: unknown) =>
     String(haystack).toLowerCase().includes(String(needle).toLowerCase()) ? 1 : 0,
@@ -76,8 +79,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       await db.destroy();
     },
   );
-  // Text a previous run left unindexed goes into the index now.
-  textIndexer.schedule();
+  textOf = (hash) => store.messages.textOf(hash);
+  // Text a previous run left unindexed goes into the index once things are quiet.
+  textIndexer.start();
   if (opts.sweepOrphanBlobs) {
     await blobFiles.sweepOrphans(
       async (hash) =>

@@ -1,63 +1,109 @@
 /**
- * Moves search text from blob_text_pending into the FTS5 table in batches, when the write queue
- * has nothing else to do. Tokenising a message into trigrams costs about as much as storing it;
- * doing it here keeps it off the append path (appends stay durable at full speed) and lets FTS5
- * write one segment per batch instead of one per message. Searches read the pending rows too,
- * so nothing is ever missing from a result, only slower to find while the batch waits. Event
- * driven: appends schedule it, start-up schedules it once for what a previous run left.
+ * Fills the FTS5 table from blob_text_pending in batches, in the lulls between writes: it derives
+ * each new blob's text from its bytes (outside any transaction) and inserts it. Tokenising a
+ * message into trigrams costs about as much as storing it; doing it here keeps it off the append
+ * path (appends stay durable at full speed, as Dovecot's indexer worker keeps FTS off delivery)
+ * and lets FTS5 write one segment per batch instead of one per message. Searches derive the text
+ * of pending blobs on the spot, so nothing is ever missing from a result. A backlog above MAX_BACKLOG is indexed even under load, so that scan stays
+ * short. Appends schedule it; start-up schedules it once for what a previous run left.
  */
 import { sql, type Kysely } from 'kysely';
+import type { SearchText } from '../../mime/types.ts';
 import type { DB } from './tables.ts';
+import { insertText } from './text-index.ts';
 import type { WriteRunner } from './write-queue.ts';
 
 const BATCH = 500;
+/** How long the write queue must have been quiet before indexing starts. */
+const QUIET_MS = 150;
+const MAX_BACKLOG = 5000;
 
 export class FtsIndexer {
-  private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Rows believed pending (appends since the last batch; start-up assumes a full batch). */
+  private backlog = BATCH;
   private running: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly writes: WriteRunner,
+    private readonly textOf: (hash: string) => Promise<SearchText>,
     private readonly onError: (err: unknown) => void,
   ) {}
 
+  /** A message's text was added to the pending table. */
   schedule(): void {
-    if (this.scheduled || this.stopped) return;
-    this.scheduled = true;
-    this.running = this.running.then(() => this.run()).catch(this.onError);
+    this.backlog++;
+    this.arm();
   }
 
-  /** Waits for the current batch run (tests and `close`). */
+  /** Indexes everything pending now, whatever the load (tests, `Store.idle`). */
   async settle(): Promise<void> {
+    await this.running;
+    if (this.stopped) return;
+    this.running = this.running.then(() => this.run(true)).catch(this.onError);
     await this.running;
   }
 
   stop(): void {
     this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
-  private async run(): Promise<void> {
+  /** Start-up: index what a previous run left, once things are quiet. */
+  start(): void {
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => this.tick(), QUIET_MS);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    this.timer = null;
+    if (this.stopped) return;
+    if (this.busy() && this.backlog < MAX_BACKLOG) {
+      this.arm();
+      return;
+    }
+    this.running = this.running.then(() => this.run(false)).catch(this.onError);
+  }
+
+  private busy(): boolean {
+    return Date.now() - this.writes.lastActivity < QUIET_MS;
+  }
+
+  private async run(force: boolean): Promise<void> {
     while (!this.stopped) {
-      // Interactive writes first: only index when the queue is idle.
-      await this.writes.drain();
-      if (this.stopped) return;
-      this.scheduled = false;
+      const rows = (
+        await sql<{ rowid: number; hash: string }>`
+          SELECT p.rowid, b.hash FROM blob_text_pending p JOIN blobs b ON b.rowid = p.rowid
+          ORDER BY p.rowid LIMIT ${BATCH}`.execute(this.db)
+      ).rows;
+      const texts: SearchText[] = [];
+      for (const r of rows) texts.push(await this.textOf(r.hash));
       const moved = await this.writes.run(async (tx) => {
-        const ids = (
-          await sql<{ rowid: number }>`SELECT rowid FROM blob_text_pending ORDER BY rowid LIMIT ${BATCH}`.execute(tx.db)
-        ).rows.map((r) => r.rowid);
-        if (ids.length === 0) return 0;
-        const first = ids[0]!;
-        const last = ids[ids.length - 1]!;
-        await sql`INSERT INTO blob_text (rowid, subject, from_addr, to_addr, cc_addr, bcc_addr, headers, body)
-                  SELECT rowid, subject, from_addr, to_addr, cc_addr, bcc_addr, headers, body
-                  FROM blob_text_pending WHERE rowid BETWEEN ${first} AND ${last}`.execute(tx.db);
-        await sql`DELETE FROM blob_text_pending WHERE rowid BETWEEN ${first} AND ${last}`.execute(tx.db);
-        return ids.length;
+        for (let i = 0; i < rows.length; i++) {
+          // Still pending? (The blob may have lost its last message meanwhile.)
+          const del = await tx.db.deleteFrom('blob_text_pending').where('rowid', '=', rows[i]!.rowid).executeTakeFirst();
+          if (Number(del.numDeletedRows) === 1) await insertText(tx.db, rows[i]!.rowid, texts[i]!);
+        }
+        return rows.length;
       });
-      if (moved < BATCH && !this.scheduled) return;
+      this.backlog = Math.max(0, this.backlog - moved);
+      if (moved < BATCH) {
+        this.backlog = 0;
+        return;
+      }
+      // More to do: carry on now only when forced, quiet, or far behind; else wait for a lull.
+      if (!force && this.busy() && this.backlog < MAX_BACKLOG) {
+        this.arm();
+        return;
+      }
     }
   }
 }

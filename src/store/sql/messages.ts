@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { PkError } from '../../core/errors.ts';
 import { LIMITS } from '../../core/limits.ts';
 import type { MessageIndex, SearchText } from '../../mime/types.ts';
+import { loadIndexer, searchText } from './text-index.ts';
 import { bufferReader } from '../blobs/memory-blob.ts';
 import { FLAG_DELETED, applyFlags, flagList, keywordsFromColumn, keywordsToColumn, parseFlags, sameFlags } from '../flags.ts';
 import type {
@@ -31,29 +32,9 @@ import {
 import { listFlagRows, toMessage } from './rows.ts';
 import type { WriteTx } from './write-queue.ts';
 
-const TEXT_COLUMNS: Record<TextField, string> = {
-  subject: 'subject',
-  from: 'from_addr',
-  to: 'to_addr',
-  cc: 'cc_addr',
-  bcc: 'bcc_addr',
-  headers: 'headers',
-  body: 'body',
-};
-
-type Indexer = (typeof import('../../mime/index-message.ts'))['indexMessage'];
-let indexer: Promise<Indexer> | undefined;
-
-/** The MIME indexer and its libraries load on the first append, so CLI commands start fast. */
-function loadIndexer(): Promise<Indexer> {
-  indexer ??= import('../../mime/index-message.ts').then((m) => m.indexMessage);
-  return indexer;
-}
-
-/** A new blob's stored index and the text for the full-text index. */
+/** A new blob's stored index. */
 interface PreparedBlob {
   readonly indexJson: string;
-  readonly text: SearchText;
 }
 
 interface PreparedMessage {
@@ -248,35 +229,14 @@ export class SqlMessages implements MessageStore {
   }
 
   async searchText(mailboxId: number, fields: readonly TextField[], needle: string): Promise<number[]> {
-    const columns = fields.map((f) => TEXT_COLUMNS[f]);
-    if (needle.length === 0 || columns.length === 0) {
-      return (await this.listFlags(mailboxId)).map((r) => r.uid);
-    }
-    // Text still waiting for the FTS table is scanned (it is the last few hundred messages).
-    const needleArg = needle;
-    const contains = (table: string) =>
-      sql.join(columns.map((c) => sql`pk_icontains(${sql.ref(`${table}.${c}`)}, ${needleArg})`), sql` OR `);
-    // Trigram MATCH needs three characters; shorter needles scan with pk_icontains.
-    const indexed =
-      [...needle].length >= 3
-        ? sql`SELECT m.uid AS uid FROM blob_text t
-              JOIN blobs b ON b.rowid = t.rowid
-              JOIN messages m ON m.blob_hash = b.hash
-              WHERE blob_text MATCH ${`{${columns.join(' ')}} : "${needle.replace(/"/g, '""')}"`}
-                AND m.mailbox_id = ${mailboxId}`
-        : sql`SELECT m.uid AS uid FROM messages m
-              JOIN blobs b ON b.hash = m.blob_hash
-              JOIN blob_text t ON t.rowid = b.rowid
-              WHERE m.mailbox_id = ${mailboxId} AND (${contains('t')})`;
-    const rows = await sql<{ uid: number }>`
-      ${indexed}
-      UNION
-      SELECT m.uid AS uid FROM blob_text_pending p
-      JOIN blobs b ON b.rowid = p.rowid
-      JOIN messages m ON m.blob_hash = b.hash
-      WHERE m.mailbox_id = ${mailboxId} AND (${contains('p')})
-      ORDER BY uid`.execute(this.ctx.db);
-    return rows.rows.map((r) => r.uid);
+    if (needle.length === 0 || fields.length === 0) return (await this.listFlags(mailboxId)).map((r) => r.uid);
+    return searchText(this.ctx.db, (hash) => this.textOf(hash), mailboxId, fields, needle);
+  }
+
+  /** The decoded search text of a stored message, derived from its bytes. */
+  async textOf(hash: string): Promise<SearchText> {
+    const raw = await (await this.open(hash)).read();
+    return (await (await loadIndexer())(raw)).text;
   }
 
   private async blobKnown(hash: string): Promise<boolean> {
@@ -285,9 +245,9 @@ export class SqlMessages implements MessageStore {
   }
 
   private async prepareBlob(hash: string, raw: Buffer): Promise<PreparedBlob> {
-    const { index, text } = await (await loadIndexer())(raw);
+    const { index } = await (await loadIndexer())(raw);
     if (raw.length > this.ctx.inlineLimit) await this.ctx.blobFiles.writeDurable(hash, raw);
-    return { indexJson: JSON.stringify(index), text };
+    return { indexJson: JSON.stringify(index) };
   }
 
   /** Takes a reference on the blob, creating its row when this is the first copy. */
@@ -314,20 +274,8 @@ export class SqlMessages implements MessageStore {
       })
       .returning(sql<number>`rowid`.as('rowid'))
       .executeTakeFirstOrThrow();
-    const t = blob.text;
-    await tx.db
-      .insertInto('blob_text_pending')
-      .values({
-        rowid: Number(row.rowid),
-        subject: t.subject,
-        from_addr: t.from,
-        to_addr: t.to,
-        cc_addr: t.cc,
-        bcc_addr: t.bcc,
-        headers: t.headers,
-        body: t.body,
-      })
-      .execute();
+    // The text goes into the full-text index later, off the append path (fts-indexer.ts).
+    await tx.db.insertInto('blob_text_pending').values({ rowid: Number(row.rowid) }).execute();
     tx.afterCommit(() => this.ctx.textIndexer?.schedule());
   }
 }

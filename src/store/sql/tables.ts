@@ -116,6 +116,6 @@ export interface DB {
   blobs: BlobsTable;
   change_log: ChangeLogTable;
   blob_text: BlobTextTable;
-  blob_text_pending: BlobTextTable;
+  blob_text_pending: { rowid: number };
   schema_version: SchemaVersionTable;
 }

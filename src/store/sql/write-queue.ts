@@ -27,6 +27,8 @@ export type WriteOp<T> = (tx: WriteTx) => Promise<T>;
 
 export interface WriteRunner {
   run<T>(op: WriteOp<T>): Promise<T>;
+  /** When the last write was queued (ms since the epoch): background work waits for lulls. */
+  readonly lastActivity: number;
   /** Resolves when everything queued so far has committed. */
   drain(): Promise<void>;
 }
@@ -54,6 +56,7 @@ export class SqliteWriteQueue implements WriteRunner {
   private idle: (() => void)[] = [];
   /** Settlement of committed batches, chained so that they settle in commit order. */
   private settled: Promise<void> = Promise.resolve();
+  lastActivity = 0;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -63,6 +66,7 @@ export class SqliteWriteQueue implements WriteRunner {
   ) {}
 
   run<T>(op: WriteOp<T>): Promise<T> {
+    this.lastActivity = Date.now();
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
       if (!this.running) {

@@ -91,17 +91,13 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
   ],
   // v2: full-text search. Trigram tokens give IMAP SEARCH its substring semantics
   // (RFC 9051 §6.4.4) case-insensitively for any script; one row per blob (rowid = blobs.rowid).
-  // New text lands in blob_text_pending inside the append transaction (a plain insert) and moves
-  // into the FTS table in batches off the hot path (fts-indexer.ts); searches read both.
+  // An append only notes its new blob in blob_text_pending (a tiny insert); the text goes into
+  // the FTS table in batches off the hot path (fts-indexer.ts); searches read both.
   [
     `CREATE VIRTUAL TABLE blob_text USING fts5(
        subject, from_addr, to_addr, cc_addr, bcc_addr, headers, body,
        tokenize = 'trigram remove_diacritics 1'
      )`,
-    `CREATE TABLE blob_text_pending (
-       rowid INTEGER PRIMARY KEY,
-       subject TEXT NOT NULL, from_addr TEXT NOT NULL, to_addr TEXT NOT NULL, cc_addr TEXT NOT NULL,
-       bcc_addr TEXT NOT NULL, headers TEXT NOT NULL, body TEXT NOT NULL
-     )`,
+    `CREATE TABLE blob_text_pending (rowid INTEGER PRIMARY KEY)`,
   ],
 ];

@@ -1,0 +1,103 @@
+/**
+ * The full-text index of the SQLite store: FTS5 with trigram tokens (IMAP SEARCH is a
+ * case-insensitive substring match in any script, RFC 9051 §6.4.4), one row per blob. Blobs not
+ * yet indexed (blob_text_pending, filled by appends and emptied by fts-indexer.ts) are searched
+ * by deriving their text on the spot, so a result never misses a message.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { SearchText } from '../../mime/types.ts';
+import type { TextField } from '../ports.ts';
+import type { DB } from './tables.ts';
+
+export const TEXT_COLUMNS: Readonly<Record<TextField, keyof SearchText>> = {
+  subject: 'subject',
+  from: 'from',
+  to: 'to',
+  cc: 'cc',
+  bcc: 'bcc',
+  headers: 'headers',
+  body: 'body',
+};
+
+const FTS_COLUMNS: Readonly<Record<TextField, string>> = {
+  subject: 'subject',
+  from: 'from_addr',
+  to: 'to_addr',
+  cc: 'cc_addr',
+  bcc: 'bcc_addr',
+  headers: 'headers',
+  body: 'body',
+};
+
+type Indexer = (typeof import('../../mime/index-message.ts'))['indexMessage'];
+let indexer: Promise<Indexer> | undefined;
+
+/** The MIME indexer and its libraries load on first use, so CLI commands start fast. */
+export function loadIndexer(): Promise<Indexer> {
+  indexer ??= import('../../mime/index-message.ts').then((m) => m.indexMessage);
+  return indexer;
+}
+
+export function containsText(text: SearchText, fields: readonly TextField[], needle: string): boolean {
+  const n = needle.toLowerCase();
+  return fields.some((f) => text[TEXT_COLUMNS[f]].toLowerCase().includes(n));
+}
+
+/** The FTS5 row for a blob's text. */
+export async function insertText(db: Kysely<DB>, rowid: number, t: SearchText): Promise<void> {
+  await db
+    .insertInto('blob_text')
+    .values({
+      rowid,
+      subject: t.subject,
+      from_addr: t.from,
+      to_addr: t.to,
+      cc_addr: t.cc,
+      bcc_addr: t.bcc,
+      headers: t.headers,
+      body: t.body,
+    })
+    .execute();
+}
+
+/** UIDs of a mailbox whose text contains `needle` in one of `fields`. */
+export async function searchText(
+  db: Kysely<DB>,
+  textOf: (hash: string) => Promise<SearchText>,
+  mailboxId: number,
+  fields: readonly TextField[],
+  needle: string,
+): Promise<number[]> {
+  const columns = fields.map((f) => FTS_COLUMNS[f]);
+  // Trigram MATCH needs three characters; shorter needles scan the indexed text.
+  const indexed =
+    [...needle].length >= 3
+      ? await sql<{ uid: number }>`
+          SELECT m.uid FROM blob_text t
+          JOIN blobs b ON b.rowid = t.rowid
+          JOIN messages m ON m.blob_hash = b.hash
+          WHERE blob_text MATCH ${`{${columns.join(' ')}} : "${needle.replace(/"/g, '""')}"`}
+            AND m.mailbox_id = ${mailboxId}`.execute(db)
+      : await sql<{ uid: number }>`
+          SELECT m.uid FROM messages m
+          JOIN blobs b ON b.hash = m.blob_hash
+          JOIN blob_text t ON t.rowid = b.rowid
+          WHERE m.mailbox_id = ${mailboxId}
+            AND (${sql.join(columns.map((c) => sql`pk_icontains(${sql.ref(`t.${c}`)}, ${needle})`), sql` OR `)})`.execute(db);
+  const uids = new Set(indexed.rows.map((r) => r.uid));
+  const pending = await sql<{ uid: number; hash: string }>`
+    SELECT m.uid, b.hash FROM blob_text_pending p
+    JOIN blobs b ON b.rowid = p.rowid
+    JOIN messages m ON m.blob_hash = b.hash
+    WHERE m.mailbox_id = ${mailboxId}`.execute(db);
+  const texts = new Map<string, SearchText>();
+  for (const { uid, hash } of pending.rows) {
+    let text = texts.get(hash);
+    if (!text) {
+      text = await textOf(hash);
+      texts.set(hash, text);
+    }
+    if (containsText(text, fields, needle)) uids.add(uid);
+  }
+  return [...uids].sort((a, b) => a - b);
+}
