@@ -7,6 +7,7 @@ import type { PlaintextPolicy } from '../core/config-schema.ts';
 import { parseAddress } from '../core/address.ts';
 import type { Store } from '../store/ports.ts';
 import type { Account } from '../store/types.ts';
+import type { LoginLimiter } from './login-limiter.ts';
 import { verifyPassword } from './password.ts';
 import { plaintextAllowed, type ConnectionSecurity } from './plaintext-policy.ts';
 
@@ -20,7 +21,9 @@ export type LoginResult =
        * `insecure`: refused before looking at the password (policy); `credentials`: unknown user
        * or wrong password (never say which); `disabled`: right password, protocol switched off.
        */
-      readonly reason: 'insecure' | 'credentials' | 'disabled';
+      readonly reason: 'insecure' | 'credentials' | 'disabled' | 'rate-limited';
+      /** For `rate-limited`: when to try again. */
+      readonly retryAfterMs?: number;
     };
 
 export interface LoginAttempt {
@@ -29,10 +32,15 @@ export interface LoginAttempt {
   readonly password: string;
   readonly connection: ConnectionSecurity;
   readonly policy: PlaintextPolicy;
+  /** The node's shared failed-login limiter (absent: no rate limit, e.g. the CLI). */
+  readonly limiter?: LoginLimiter;
 }
 
 export async function loginWithPassword(store: Store, attempt: LoginAttempt): Promise<LoginResult> {
   if (!plaintextAllowed(attempt.policy, attempt.connection)) return { ok: false, reason: 'insecure' };
+  const remote = attempt.connection.remoteAddress ?? '';
+  const wait = attempt.limiter?.retryAfter(remote, attempt.login) ?? 0;
+  if (wait > 0) return { ok: false, reason: 'rate-limited', retryAfterMs: wait };
   let address: string | null;
   try {
     address = parseAddress(attempt.login).address;
@@ -41,7 +49,11 @@ export async function loginWithPassword(store: Store, attempt: LoginAttempt): Pr
   }
   const found = address === null ? null : await store.accounts.passwordHash(address);
   const good = await verifyPassword(found?.hash ?? null, attempt.password);
-  if (!good || !found) return { ok: false, reason: 'credentials' };
+  if (!good || !found) {
+    attempt.limiter?.recordFailure(remote, attempt.login);
+    return { ok: false, reason: 'credentials' };
+  }
+  attempt.limiter?.recordSuccess(remote);
   const { values } = await store.settings.get(found.account.id);
   if (attempt.protocol === 'imap' && !values['imap.enabled']) return { ok: false, reason: 'disabled' };
   if (attempt.protocol === 'pop3' && values['pop.enabled'] === 'off') {

@@ -8,6 +8,7 @@ import type { SecureContext } from 'node:tls';
 import type { ListenerName, ServerConfig } from '../core/config-schema.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
+import type { LoginLimiter } from '../auth/login-limiter.ts';
 import type { Store } from '../store/ports.ts';
 import type { SessionEntry, SessionRegistry } from './sessions.ts';
 
@@ -40,6 +41,8 @@ export interface ServerContext {
   readonly sessions: SessionRegistry;
   /** For STARTTLS: `new tls.TLSSocket(socket, { isServer: true, secureContext })`. */
   readonly secureContext: SecureContext;
+  /** Failed-login limits shared by every protocol of this node. */
+  readonly loginLimiter: LoginLimiter;
 }
 
 /** One accepted connection. */

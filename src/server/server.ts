@@ -16,6 +16,7 @@ import { PkError } from '../core/errors.ts';
 import { connectionLogger, type Logger } from '../core/log.ts';
 import type { Store } from '../store/ports.ts';
 import { openStore } from '../store/open-store.ts';
+import { LoginLimiter } from '../auth/login-limiter.ts';
 import { NOT_AVAILABLE } from './not-available.ts';
 import { imapProtocol } from '../protocols/imap/index.ts';
 
@@ -105,6 +106,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     clock,
     sessions,
     secureContext: tls.secureContext,
+    loginLimiter: new LoginLimiter(clock),
   };
   const factories = { ...NOT_AVAILABLE, ...IMPLEMENTED, ...opts.protocols };
   const servers: Server[] = [];

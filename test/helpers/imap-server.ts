@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { resolveConfig } from '../../src/core/config-schema.ts';
+import { LoginLimiter } from '../../src/auth/login-limiter.ts';
 import { connectionLogger, createLogger, type Logger } from '../../src/core/log.ts';
 import type { ProtocolFactory, ProtocolHandler, ServerContext } from '../../src/server/protocol.ts';
 import { newCid, SessionRegistry } from '../../src/server/sessions.ts';
@@ -86,7 +87,15 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
   });
   const config = resolveConfig(dir.path, {}, { hostname: 'localhost', bind: '127.0.0.1' }, 'localhost');
   const sessions = new SessionRegistry();
-  const context: ServerContext = { config, store, log, clock, sessions, secureContext: tls.secureContext };
+  const context: ServerContext = {
+    config,
+    store,
+    log,
+    clock,
+    sessions,
+    secureContext: tls.secureContext,
+    loginLimiter: new LoginLimiter(clock),
+  };
   let handler: ProtocolHandler;
   try {
     handler = protocol(context, 'imap');

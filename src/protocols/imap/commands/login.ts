@@ -21,6 +21,7 @@ async function completeLogin(session: ImapSession, login: string, password: stri
     password,
     connection: { secure: session.secure, remoteAddress: session.conn.remoteAddress },
     policy: session.ctx.config.auth.plaintext,
+    limiter: session.ctx.loginLimiter,
   });
   if (result.ok) {
     session.loggedIn(result.account);
@@ -28,6 +29,10 @@ async function completeLogin(session: ImapSession, login: string, password: stri
     return { code: `CAPABILITY ${session.capabilityList()}`, text: 'Logged in' };
   }
   if (result.reason === 'disabled') throw no(DISABLED_TEXT, 'ALERT');
+  if (result.reason === 'rate-limited') {
+    const minutes = Math.max(1, Math.ceil((result.retryAfterMs ?? 0) / 60_000));
+    throw no(`Too many failed logins; try again in ${minutes} minute${minutes > 1 ? 's' : ''}`, 'UNAVAILABLE');
+  }
   session.failedLogins++;
   session.conn.log.info({ failures: session.failedLogins }, 'login failed');
   // Each further failure waits longer; the last one closes the connection.
