@@ -84,6 +84,11 @@ export interface MailboxStore {
    * not in it; the change feed brings them.
    */
   snapshot(accountId: number, mailboxId: number): Promise<{ mailbox: Mailbox; messages: MessageFlagsRow[] } | null>;
+  /**
+   * UIDs expunged from (or moved out of) the mailbox by changes with a MODSEQ above `modseq`,
+   * ascending: what QRESYNC reports as VANISHED (EARLIER) (RFC 7162 §3.2.5).
+   */
+  expungedSince(accountId: number, mailboxId: number, modseq: number): Promise<number[]>;
   /** Marks messages up to UIDNEXT-1 as claimed for \Recent and returns the previous mark. */
   claimRecent(accountId: number, mailboxId: number): Promise<{ previous: number; uidNext: number }>;
 }

@@ -30,6 +30,7 @@ const AFTER_LOGIN = [
   'ESEARCH',
   'SEARCHRES',
   'CONDSTORE',
+  'QRESYNC',
   'STATUS=SIZE',
   'MULTIAPPEND',
   'QUOTA',

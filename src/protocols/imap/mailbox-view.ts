@@ -12,6 +12,7 @@
  */
 import type { Change } from '../../store/changes.ts';
 import type { MessageFlagsRow } from '../../store/types.ts';
+import { compressSet } from './sequence.ts';
 
 export interface SyncOutput {
   /** Untagged lines without CRLF, in the order they must be sent. */
@@ -28,6 +29,21 @@ export interface SyncOptions {
   readonly flagsOf: (uid: number, flags: readonly string[]) => string;
   /** Formats the FLAGS and PERMANENTFLAGS lines for a new keyword set. */
   readonly flagLines: (keywords: readonly string[]) => string[];
+  /** QRESYNC is on: report expunges as VANISHED UID sets (RFC 7162 §3.2.10). */
+  readonly vanished: boolean;
+}
+
+/** A message removed from the view: its sequence number when removed, and its UID. */
+export interface Removed {
+  readonly seq: number;
+  readonly uid: number;
+}
+
+/** `* n EXPUNGE` lines (RFC 9051 §7.5.1), or one `* VANISHED uids` line under QRESYNC. */
+export function expungeLines(removed: readonly Removed[], vanished: boolean): string[] {
+  if (removed.length === 0) return [];
+  if (vanished) return [`* VANISHED ${compressSet(removed.map((r) => r.uid))}`];
+  return removed.map((r) => `* ${r.seq} EXPUNGE`);
 }
 
 const SYSTEM = new Set(['\\seen', '\\answered', '\\flagged', '\\deleted', '\\draft']);
@@ -104,16 +120,16 @@ export class MailboxView {
     return this.keywords.size !== before;
   }
 
-  /** Removes messages this session expunged itself; returns their sequence numbers as reported. */
-  removeOwn(uids: readonly number[]): number[] {
-    const seqs: number[] = [];
+  /** Removes messages this session expunged itself; returns what to report, in report order. */
+  removeOwn(uids: readonly number[]): Removed[] {
+    const seqs: Removed[] = [];
     for (const uid of [...uids].sort((a, b) => a - b)) {
       const seq = this.seqOf(uid);
       if (!seq) continue;
       this.removeAt(seq - 1);
       this.gone.delete(uid);
       this.dirtyFlags.delete(uid);
-      seqs.push(seq);
+      seqs.push({ seq, uid });
     }
     return seqs;
   }
@@ -129,14 +145,9 @@ export class MailboxView {
     for (const change of this.pending.splice(0)) this.apply(change, arrived);
     if (this.keywords.size !== keywordsBefore) lines.push(...opts.flagLines(this.keywordList()));
     if (opts.allowExpunge && this.gone.size > 0) {
-      for (const uid of [...this.gone].sort((a, b) => a - b)) {
-        const seq = this.seqOf(uid);
-        if (!seq) continue;
-        this.removeAt(seq - 1);
-        this.dirtyFlags.delete(uid);
-        lines.push(`* ${seq} EXPUNGE`);
-      }
+      const removed = this.removeOwn([...this.gone]);
       this.gone.clear();
+      lines.push(...expungeLines(removed, opts.vanished));
     }
     if (arrived.length > 0) lines.push(`* ${this.uids.length} EXISTS`);
     for (const uid of [...this.dirtyFlags].sort((a, b) => a - b)) {

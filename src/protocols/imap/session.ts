@@ -19,7 +19,7 @@ import type { Account } from '../../store/types.ts';
 import type { Connection, ServerContext } from '../../server/protocol.ts';
 import { capabilities } from './capabilities.ts';
 import { COMMANDS } from './commands/index.ts';
-import type { MailboxView } from './mailbox-view.ts';
+import { expungeLines, type MailboxView, type Removed } from './mailbox-view.ts';
 import { ProtocolError, storeErrorToImap } from './protocol-error.ts';
 import type { Completion, SessionState } from './session-types.ts';
 import { ImapReceiver, type ReceiverEvent } from './wire/receiver.ts';
@@ -45,6 +45,8 @@ export class ImapSession {
   utf8Enabled = false;
   /** CONDSTORE enabled by ENABLE, SELECT (CONDSTORE) or a MODSEQ-using command (RFC 7162 §3.1). */
   condstore = false;
+  /** ENABLE QRESYNC (RFC 7162 §3.2): VANISHED instead of EXPUNGE, UID in every FETCH. */
+  qresync = false;
   secure: boolean;
   failedLogins = 0;
   /** SEARCHRES saved result, as UIDs (RFC 5182). */
@@ -344,6 +346,7 @@ export class ImapSession {
       condstore: this.condstore,
       flagsOf: (uid, flags) => this.flagsOf(uid, flags),
       flagLines: (keywords) => flagLines(keywords, view.readOnly),
+      vanished: this.qresync,
     });
     if (out.arrived.length > 0 && !this.rev2 && this.account) {
       const before = this.recent.size;
@@ -359,6 +362,11 @@ export class ImapSession {
       }
     }
     for (const line of out.lines) this.writeLine(line);
+  }
+
+  /** Reports messages this session removed (EXPUNGE, MOVE, CLOSE excepted). */
+  reportRemoved(removed: readonly Removed[]): void {
+    for (const line of expungeLines(removed, this.qresync)) this.writeLine(line);
   }
 
   /** FLAGS list of a message as this session shows it (\Recent added for rev1 sessions). */

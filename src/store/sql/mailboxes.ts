@@ -186,6 +186,20 @@ export class SqlMailboxes implements MailboxStore {
     });
   }
 
+  async expungedSince(accountId: number, mailboxId: number, modseq: number): Promise<number[]> {
+    const rows = await this.ctx.db
+      .selectFrom('change_log')
+      .select('data')
+      .where('account_id', '=', accountId)
+      .where('mailbox_id', '=', mailboxId)
+      .where('kind', '=', 'expunge')
+      .where('modseq', '>', modseq)
+      .execute();
+    const uids = new Set<number>();
+    for (const r of rows) for (const uid of (JSON.parse(r.data) as { uids: number[] }).uids) uids.add(uid);
+    return [...uids].sort((a, b) => a - b);
+  }
+
   async claimRecent(accountId: number, mailboxId: number): Promise<{ previous: number; uidNext: number }> {
     return this.ctx.writes.run(async (tx) => {
       const row = await tx.db

@@ -32,7 +32,7 @@ async function transfer(session: ImapSession, move: boolean, uidMode: boolean, s
   const code = `COPYUID ${result.uidValidity} ${compressSet(result.mapping.map(([s]) => s))} ${compressSet(result.mapping.map(([, d]) => d))}`;
   if (!move) return { code, text: 'COPY completed' };
   session.writeLine(`* OK [${code}] Moved`);
-  for (const seq of view.removeOwn(result.mapping.map(([s]) => s))) session.writeLine(`* ${seq} EXPUNGE`);
+  session.reportRemoved(view.removeOwn(result.mapping.map(([s]) => s)));
   return { text: 'MOVE completed' };
 }
 

@@ -1,4 +1,4 @@
-// RFC 5161 ENABLE; RFC 9051 §6.3.1 (IMAP4rev2), RFC 7162 §3.1 (CONDSTORE), RFC 6855 (UTF8=ACCEPT). Only capabilities this server implements are enabled and listed.
+// RFC 5161 ENABLE; RFC 9051 §6.3.1 (IMAP4rev2), RFC 7162 §3.1 (CONDSTORE), §3.2.3 (QRESYNC), RFC 6855 (UTF8=ACCEPT). Only capabilities this server implements are enabled and listed.
 import type { CommandSpec } from '../session-types.ts';
 import { AUTHED } from '../session-types.ts';
 
@@ -18,6 +18,11 @@ export const enable: CommandSpec<'ENABLE'> = {
         session.utf8 = true;
         session.utf8Enabled = true;
         enabled.push('UTF8=ACCEPT');
+      } else if (c === 'QRESYNC' && !session.qresync) {
+        // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE.
+        session.qresync = true;
+        session.condstore = true;
+        enabled.push('QRESYNC');
       } else if (c === 'CONDSTORE' && !session.condstore) {
         session.condstore = true;
         enabled.push('CONDSTORE');

@@ -4,10 +4,11 @@
  * Trash, deletes for good). Only messages this client knows of are expunged (`only`, or the whole
  * view), so a message that arrived unseen and was flagged elsewhere is reported, not vanished.
  */
+import type { Removed } from '../mailbox-view.ts';
 import type { ImapSession } from '../session.ts';
 
-/** Expunges and returns the sequence numbers to report, in the order to report them. */
-export async function expungeDeleted(session: ImapSession, only: readonly number[] | null): Promise<number[]> {
+/** Expunges and returns what to report, in the order to report it. */
+export async function expungeDeleted(session: ImapSession, only: readonly number[] | null): Promise<Removed[]> {
   const view = session.view!;
   const account = session.account!;
   const store = session.ctx.store;

@@ -8,7 +8,7 @@ import { expungeDeleted } from './expunge-helpers.ts';
 
 async function run(session: ImapSession, only: number[] | null): Promise<void> {
   if (session.view!.readOnly) throw no('Mailbox is read-only', 'READ-ONLY');
-  for (const seq of await expungeDeleted(session, only)) session.writeLine(`* ${seq} EXPUNGE`);
+  session.reportRemoved(await expungeDeleted(session, only));
 }
 
 export const expunge: CommandSpec<'EXPUNGE'> = {

@@ -7,7 +7,7 @@ import type { BlobReader } from '../../../store/ports.ts';
 import type { MessageMeta } from '../../../store/types.ts';
 import { fetchItems, type MessageSource, type Piece } from '../fetch-items.ts';
 import { bad, no } from '../protocol-error.ts';
-import { resolveSet } from '../sequence.ts';
+import { compressSet, resolveSet } from '../sequence.ts';
 import type { ImapSession } from '../session.ts';
 import type { CommandSpec } from '../session-types.ts';
 import { SELECTED } from '../session-types.ts';
@@ -59,12 +59,22 @@ export const fetch: CommandSpec<'FETCH'> = {
     if (cmd.changedSince !== undefined) session.condstore = true;
     let atts = [...cmd.atts];
     if (atts.some((a) => a.kind === 'MODSEQ')) session.condstore = true;
-    // UID FETCH always reports UIDs (RFC 9051 §6.4.9); CHANGEDSINCE implies MODSEQ (RFC 7162).
-    if (cmd.uid && !atts.some((a) => a.kind === 'UID')) atts.unshift({ kind: 'UID' });
+    // UID FETCH always reports UIDs (RFC 9051 §6.4.9), and under QRESYNC every FETCH does
+    // (RFC 7162 §3.2.4); CHANGEDSINCE implies MODSEQ (RFC 7162 §3.1.4).
+    if ((cmd.uid || session.qresync) && !atts.some((a) => a.kind === 'UID')) atts.unshift({ kind: 'UID' });
+    if (cmd.vanished && !session.qresync) throw bad('VANISHED needs QRESYNC enabled first');
     if (cmd.changedSince !== undefined && !atts.some((a) => a.kind === 'MODSEQ')) atts.push({ kind: 'MODSEQ' });
     let seqs = resolveSet(view, cmd.set, cmd.uid, session.savedSearch);
     if (cmd.changedSince !== undefined) {
       const since = cmd.changedSince;
+      if (cmd.vanished) {
+        // RFC 7162 §3.2.6: UIDs of the set expunged since CHANGEDSINCE, before the FETCHes.
+        const set = cmd.set;
+        const inSet = (uid: number): boolean =>
+          set.kind === 'saved' ? session.savedSearch.includes(uid) : set.ranges.some((r) => uid >= Math.min(r.from, r.to) && uid <= Math.max(r.from, r.to));
+        const gone = (await store.mailboxes.expungedSince(account.id, view.mailboxId, since)).filter((u) => inSet(u) && !view.seqOf(u));
+        if (gone.length) session.writeLine(`* VANISHED (EARLIER) ${compressSet(gone)}`);
+      }
       seqs = seqs.filter((s) => view.modseqs[s - 1]! > since);
     }
     // \Seen first, in one write, so the responses show it (RFC 9051 §6.4.5).

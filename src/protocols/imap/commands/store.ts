@@ -37,7 +37,7 @@ export const store: CommandSpec<'STORE'> = {
       // .SILENT suppresses FLAGS, but under CONDSTORE the new MODSEQ is still due (RFC 7162 §3.1.3).
       if (cmd.silent && !(session.condstore && changed.has(uid))) continue;
       const items: string[] = [];
-      if (cmd.uid) items.push(`UID ${uid}`);
+      if (cmd.uid || session.qresync) items.push(`UID ${uid}`);
       if (!cmd.silent) items.push(`FLAGS ${session.flagsOf(uid, view.flags[seq - 1]!)}`);
       if (session.condstore) items.push(`MODSEQ (${view.modseqs[seq - 1]})`);
       session.writeLine(`* ${seq} FETCH (${items.join(' ')})`);

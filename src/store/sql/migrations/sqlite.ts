@@ -99,5 +99,7 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
        tokenize = 'trigram remove_diacritics 1'
      )`,
     `CREATE TABLE blob_text_pending (rowid INTEGER PRIMARY KEY)`,
+    // QRESYNC asks which UIDs a mailbox lost since a MODSEQ (RFC 7162 §3.2.5).
+    `CREATE INDEX change_log_mailbox ON change_log(mailbox_id, modseq)`,
   ],
 ];
