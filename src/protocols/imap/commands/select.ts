@@ -9,7 +9,7 @@ import { AUTHED, SELECTED } from '../session-types.ts';
 import { encodeMailbox } from '../wire/encode.ts';
 import { expungeDeleted } from './expunge-helpers.ts';
 
-async function open(session: ImapSession, cmd: CommandOf<'SELECT'> | CommandOf<'EXAMINE'>, readOnly: boolean): Promise<Completion> {
+async function open(session: ImapSession, cmd: CommandOf<'SELECT'>, readOnly: boolean): Promise<Completion> {
   const account = session.account!;
   const store = session.ctx.store;
   const name = cmd.mailbox;
