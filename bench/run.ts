@@ -30,7 +30,7 @@ if (process.env.BENCH_IMAP !== '0') {
   const opts: ImapBenchOptions = {
     messages: num('BENCH_IMAP_MESSAGES', 100_000, 10_000),
     smallMessages: 100,
-    latencySamples: num('BENCH_IDLE_SAMPLES', 500, 200),
+    latencySamples: num('BENCH_IDLE_SAMPLES', 500, 60),
     selectRuns: num('BENCH_SELECT_RUNS', 7, 5),
     flagFetchRuns: 3,
     bodyFetchMessages: num('BENCH_FETCH_BODIES', 20_000, 5_000),

@@ -28,3 +28,23 @@ if (process.env.BENCH_PK_NODELAY === '1') {
     return emit.call(this, event, ...args);
   };
 }
+
+// Diagnosis switch (BENCH_PK_AUTOCORK=1): cork each socket at its first write in a tick and uncork
+// on the next tick, so that the many small writes of one response leave in one writev. Shows what
+// coalescing the IMAP session's writes would gain (see docs/bench.md). Off by default.
+if (process.env.BENCH_PK_AUTOCORK === '1') {
+  const net = await import('node:net');
+  const proto = net.Socket.prototype as unknown as { write: (...args: unknown[]) => boolean; __corked?: boolean };
+  const write = proto.write;
+  proto.write = function (this: import('node:net').Socket & { __corked?: boolean }, ...args: unknown[]): boolean {
+    if (!this.__corked) {
+      this.__corked = true;
+      this.cork();
+      process.nextTick(() => {
+        this.__corked = false;
+        this.uncork();
+      });
+    }
+    return write.apply(this, args);
+  };
+}
