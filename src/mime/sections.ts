@@ -55,7 +55,7 @@ export function sectionRange(index: MessageIndex, section: string): ByteRange | 
  * Walks part numbers from a message root. A non-multipart message has exactly one part, "1",
  * which is the message body; a message/rfc822 part's children are those of its message.
  */
-function findPart(messageRoot: MimePart, nums: number[]): MimePart | null {
+export function findPart(messageRoot: MimePart, nums: number[]): MimePart | null {
   let msg: MimePart = messageRoot;
   let cur: MimePart | null = null;
   for (const n of nums) {

@@ -3,12 +3,14 @@
  * the stored MIME index and the blob. Bodies are sliced by the index's byte ranges, never
  * re-parsed; large literals are streamed from the blob.
  */
-import { filterHeaderFields, sectionRange } from '../../mime/sections.ts';
+import { filterHeaderFields, findPart, sectionRange } from '../../mime/sections.ts';
+import { decodeTransfer } from '../../mime/transfer-decoding.ts';
 import { imapBodystructure, imapEnvelope } from '../../mime/imap-serialize.ts';
 import type { MessageIndex } from '../../mime/types.ts';
 import type { BlobReader } from '../../store/ports.ts';
 import type { MessageMeta } from '../../store/types.ts';
-import { formatInternalDate, quoted } from './wire/encode.ts';
+import { no } from './protocol-error.ts';
+import { formatInternalDate, quoted, stringOrLiteral } from './wire/encode.ts';
 import type { FetchAtt, Section } from './wire/types.ts';
 
 /** A piece of output: text, bytes, or a byte range streamed from a blob as a literal body. */
@@ -23,6 +25,8 @@ export interface MessageSource {
   readonly flags: string;
   readonly modseq: number;
   readonly meta: MessageMeta | null;
+  /** UTF-8 strings may be sent quoted (UTF8=ACCEPT / IMAP4rev2). */
+  readonly utf8: boolean;
   index(): Promise<MessageIndex | null>;
   blob(): Promise<BlobReader>;
 }
@@ -89,6 +93,38 @@ async function bodySection(out: Piece[], src: MessageSource, att: Extract<FetchA
   return literal(out, src, start, end);
 }
 
+/**
+ * RFC 3516 BINARY[part]<partial> and BINARY.SIZE[part]: the part's content with its transfer
+ * encoding undone; literal8 (`~{n}`) when the result holds NUL. An encoding we cannot undo is a
+ * NO [UNKNOWN-CTE] for the command.
+ */
+async function binary(out: Piece[], src: MessageSource, att: Extract<FetchAtt, { kind: 'BINARY' | 'BINARY.SIZE' }>): Promise<void> {
+  const label = att.part.join('.');
+  let data: Buffer;
+  if (att.part.length === 0) {
+    data = await (await src.blob()).read(0, src.meta?.size ?? 0);
+  } else {
+    const index = await src.index();
+    const part = index ? findPart(index.root, [...att.part]) : null;
+    if (!index || !part) {
+      out.push(att.kind === 'BINARY' ? `BINARY[${label}] NIL` : `BINARY.SIZE[${label}] 0`);
+      return;
+    }
+    const raw = await (await src.blob()).read(part.bodyStart, part.bodyEnd);
+    const decoded = decodeTransfer(raw, part.encoding);
+    if (!decoded) throw no(`Cannot decode the transfer encoding ${part.encoding}`, 'UNKNOWN-CTE');
+    data = decoded;
+  }
+  if (att.kind === 'BINARY.SIZE') {
+    out.push(`BINARY.SIZE[${label}] ${data.length}`);
+    return;
+  }
+  if (att.partial) data = data.subarray(att.partial.start, att.partial.start + att.partial.length);
+  out.push(`BINARY[${label}]${att.partial ? `<${att.partial.start}>` : ''} `);
+  if (data.length === 0) out.push('""');
+  else out.push(`${data.includes(0) ? '~' : ''}{${data.length}}\r\n`, data);
+}
+
 /** The items of one FETCH response, in the order asked (UID first when implied). */
 export async function fetchItems(src: MessageSource, atts: readonly FetchAtt[]): Promise<Piece[]> {
   const out: Piece[] = [];
@@ -134,8 +170,9 @@ export async function fetchItems(src: MessageSource, atts: readonly FetchAtt[]):
         break;
       }
       case 'PREVIEW': {
+        // RFC 8970 §3: the preview text, "" when the message has none.
         const index = await src.index();
-        out.push(`PREVIEW ${index ? quoted(index.preview) : 'NIL'}`);
+        out.push('PREVIEW ', index ? stringOrLiteral(index.preview, src.utf8) : 'NIL');
         break;
       }
       case 'RFC822':
@@ -159,7 +196,7 @@ export async function fetchItems(src: MessageSource, atts: readonly FetchAtt[]):
         break;
       case 'BINARY':
       case 'BINARY.SIZE':
-        // BINARY (RFC 3516) is not announced; the parser accepts it, the session refuses it.
+        await binary(out, src, att);
         break;
     }
   }

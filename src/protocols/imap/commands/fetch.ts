@@ -6,17 +6,17 @@ import type { MessageIndex } from '../../../mime/types.ts';
 import type { BlobReader } from '../../../store/ports.ts';
 import type { MessageMeta } from '../../../store/types.ts';
 import { fetchItems, type MessageSource, type Piece } from '../fetch-items.ts';
-import { bad, no } from '../protocol-error.ts';
+import { bad, no, ProtocolError } from '../protocol-error.ts';
 import { compressSet, resolveSet } from '../sequence.ts';
 import type { ImapSession } from '../session.ts';
 import type { CommandSpec } from '../session-types.ts';
 import { SELECTED } from '../session-types.ts';
 import type { FetchAtt } from '../wire/types.ts';
 
-const META_KINDS = new Set(['INTERNALDATE', 'RFC822.SIZE', 'EMAILID', 'SAVEDATE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'PREVIEW', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]']);
+const META_KINDS = new Set(['INTERNALDATE', 'RFC822.SIZE', 'EMAILID', 'SAVEDATE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'PREVIEW', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]', 'BINARY', 'BINARY.SIZE']);
 
 function setsSeen(att: FetchAtt): boolean {
-  return (att.kind === 'BODY[]' && !att.peek) || att.kind === 'RFC822' || att.kind === 'RFC822.TEXT';
+  return ((att.kind === 'BODY[]' || att.kind === 'BINARY') && !att.peek) || att.kind === 'RFC822' || att.kind === 'RFC822.TEXT';
 }
 
 async function writePieces(session: ImapSession, pieces: readonly Piece[]): Promise<void> {
@@ -53,9 +53,6 @@ export const fetch: CommandSpec<'FETCH'> = {
     const view = session.view!;
     const account = session.account!;
     const store = session.ctx.store;
-    if (cmd.atts.some((a) => a.kind === 'BINARY' || a.kind === 'BINARY.SIZE')) {
-      throw bad('BINARY is not supported by this server');
-    }
     if (cmd.changedSince !== undefined) session.condstore = true;
     let atts = [...cmd.atts];
     if (atts.some((a) => a.kind === 'MODSEQ')) session.condstore = true;
@@ -110,6 +107,7 @@ export const fetch: CommandSpec<'FETCH'> = {
         flags: session.flagsOf(uid, view.flags[seq - 1]!),
         modseq: view.modseqs[seq - 1]!,
         meta,
+        utf8: session.utf8,
         index: () => (meta ? indexes.get(meta.blobHash) : Promise.resolve(null)),
         blob: () => (reader ??= store.messages.open(meta!.blobHash)),
       };
@@ -117,6 +115,7 @@ export const fetch: CommandSpec<'FETCH'> = {
       try {
         pieces = await fetchItems(src, atts);
       } catch (err) {
+        if (err instanceof ProtocolError) throw err;
         session.conn.log.warn({ err, uid }, 'fetch failed for a message');
         missing = true;
         continue;

@@ -34,8 +34,9 @@ export const create: CommandSpec<'CREATE'> = {
     if (role && (await session.ctx.store.mailboxes.byRole(account.id, role))) {
       throw no(`A mailbox with the use \\${role[0]!.toUpperCase()}${role.slice(1)} exists already`, 'USEATTR');
     }
-    await session.ctx.store.mailboxes.create(account.id, name, role ? { role } : {});
-    return { text: 'CREATE completed' };
+    const created = await session.ctx.store.mailboxes.create(account.id, name, role ? { role } : {});
+    // RFC 8474 §4.1: the new mailbox's id in the tagged OK.
+    return { code: `MAILBOXID (F${created.id})`, text: 'CREATE completed' };
   },
 };
 

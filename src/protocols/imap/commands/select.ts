@@ -50,6 +50,8 @@ async function open(session: ImapSession, cmd: CommandOf<'SELECT'>, readOnly: bo
   session.writeLine(`* OK [UIDVALIDITY ${mb.uidValidity}] UIDs valid`);
   session.writeLine(`* OK [UIDNEXT ${mb.uidNext}] Predicted next UID`);
   session.writeLine(`* OK [HIGHESTMODSEQ ${mb.highestModseq}] Highest`);
+  // RFC 8474 §4.2: a mailbox id that survives RENAME.
+  session.writeLine(`* OK [MAILBOXID (F${mb.id})] Ok`);
   if (session.rev2) session.writeLine(`* LIST () "/" ${encodeMailbox(mb.name, session.utf8)}`);
   if (cmd.qresync && cmd.qresync.uidValidity === mb.uidValidity) await resync(session, view, cmd.qresync);
   return readOnly
