@@ -30,6 +30,8 @@ import { LIMITS } from '../../core/limits.ts';
 const GREETING_TEXT = 'postkontor ready';
 /** Framed commands waiting behind a running one before the socket stops reading. */
 const MAX_QUEUED_EVENTS = 64;
+/** Output queued in one turn beyond this is sent at once. */
+const OUTPUT_BATCH_BYTES = 64 * 1024;
 
 export class ImapSession {
   state: SessionState = 'not-authenticated';
@@ -67,6 +69,8 @@ export class ImapSession {
   private selecting: { mailboxId: number; buffered: Change[] } | null = null;
   private deflate: zlib.DeflateRaw | null = null;
   private flushPending = false;
+  private corked = false;
+  private corkedBytes = 0;
 
   constructor(
     readonly ctx: ServerContext,
@@ -86,6 +90,11 @@ export class ImapSession {
 
   // ---- output ---------------------------------------------------------------------------
 
+  /**
+   * Queues output. Writes made in one turn of the event loop leave in one system call (the socket
+   * is corked until the turn ends or 64 KB are waiting): a FETCH answer is many small pieces, and
+   * with TCP_NODELAY each would otherwise be its own write and packet.
+   */
   write(data: string | Buffer): boolean {
     if (this.closed || this.socket.destroyed) return false;
     if (this.deflate) {
@@ -93,7 +102,23 @@ export class ImapSession {
       this.scheduleFlush();
       return ok;
     }
-    return this.socket.write(data);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => this.flushOut());
+    }
+    const ok = this.socket.write(data);
+    this.corkedBytes += data.length;
+    if (this.corkedBytes >= OUTPUT_BATCH_BYTES) this.flushOut();
+    return ok;
+  }
+
+  /** Sends what is queued now. */
+  flushOut(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.corkedBytes = 0;
+    this.socket.uncork();
   }
 
   /** Under COMPRESS, what was written goes out at the end of this turn (one sync flush). */
@@ -112,6 +137,7 @@ export class ImapSession {
 
   /** Waits until the socket's buffer drained (backpressure for large FETCH responses). */
   async drained(): Promise<void> {
+    this.flushOut();
     const out: NodeJS.WritableStream & { writableNeedDrain: boolean } = this.deflate ?? this.socket;
     if (this.closed || !out.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
@@ -384,6 +410,7 @@ export class ImapSession {
 
   /** STARTTLS (RFC 9051 §6.2.1): drop buffered plaintext, then hand the socket to TLS. */
   upgradeToTls(): void {
+    this.flushOut();
     const plain = this.socket;
     this.receiver.takeRemaining();
     this.events.length = 0;
@@ -401,6 +428,7 @@ export class ImapSession {
    * client sent after the command are already compressed and go through the inflater first.
    */
   startCompression(): void {
+    this.flushOut();
     const socket = this.socket;
     const rest = this.receiver.takeRemaining();
     const inflate = zlib.createInflateRaw();
@@ -430,6 +458,7 @@ export class ImapSession {
 
   end(): void {
     if (this.closed) return;
+    this.flushOut();
     this.closed = true;
     if (this.deflate) this.deflate.end();
     else this.socket.end();
