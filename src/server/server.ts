@@ -84,6 +84,48 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/**
+ * Hands one accepted socket to a protocol: connection id, per-connection logger, the registry of
+ * open sessions, TCP_NODELAY. Shared by the listeners here and the tests' in-process servers, so
+ * both run connections exactly alike.
+ */
+export function acceptConnection(
+  context: ServerContext,
+  name: ListenerName,
+  handler: ProtocolHandler,
+  socket: Socket,
+  secure: boolean,
+): void {
+  const { log, clock, sessions } = context;
+  // Responses are written line by line; Nagle would hold each further line for the peer's
+  // delayed ACK (~40 ms per multi-line answer and per IDLE push).
+  socket.setNoDelay(true);
+  const cid = newCid();
+  const clog = connectionLogger(log, name, cid);
+  const entry = {
+    cid,
+    listener: name,
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    openedAt: clock.now(),
+    user: null,
+  };
+  sessions.add(entry, socket);
+  clog.info({ remote: entry.remoteAddress, port: entry.remotePort, secure }, 'connection opened');
+  socket.on('error', (err) => clog.debug({ err }, 'socket error'));
+  socket.once('close', () => {
+    sessions.remove(cid);
+    clog.info('connection closed');
+  });
+  const conn = { ...entry, socket, secure, log: clog, session: entry };
+  Promise.resolve()
+    .then(() => handler.handle(conn))
+    .catch((err: unknown) => {
+      clog.error({ err }, 'protocol handler failed');
+      socket.destroy();
+    });
+}
+
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config, log } = opts;
   const clock = opts.clock ?? systemClock;
@@ -113,35 +155,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const handlers: ProtocolHandler[] = [];
   const listeners: ListenerInfo[] = [];
 
-  const accept = (name: ListenerName, handler: ProtocolHandler, socket: Socket, secure: boolean): void => {
-    // Responses are written line by line; Nagle would hold each further line for the peer's
-    // delayed ACK (~40 ms per multi-line answer and per IDLE push).
-    socket.setNoDelay(true);
-    const cid = newCid();
-    const clog = connectionLogger(log, name, cid);
-    const entry = {
-      cid,
-      listener: name,
-      remoteAddress: socket.remoteAddress ?? '',
-      remotePort: socket.remotePort ?? 0,
-      openedAt: clock.now(),
-      user: null,
-    };
-    sessions.add(entry, socket);
-    clog.info({ remote: entry.remoteAddress, port: entry.remotePort, secure }, 'connection opened');
-    socket.on('error', (err) => clog.debug({ err }, 'socket error'));
-    socket.once('close', () => {
-      sessions.remove(cid);
-      clog.info('connection closed');
-    });
-    const conn = { ...entry, socket, secure, log: clog, session: entry };
-    Promise.resolve()
-      .then(() => handler.handle(conn))
-      .catch((err: unknown) => {
-        clog.error({ err }, 'protocol handler failed');
-        socket.destroy();
-      });
-  };
+  const accept = (name: ListenerName, handler: ProtocolHandler, socket: Socket, secure: boolean): void =>
+    acceptConnection(context, name, handler, socket, secure);
 
   const closeAll = async (): Promise<void> => {
     // Stop accepting first; server.close() resolves only once every connection is gone, so the

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { resolveConfig } from '../../src/core/config-schema.ts';
 import { LoginLimiter } from '../../src/auth/login-limiter.ts';
-import { connectionLogger, createLogger, type Logger } from '../../src/core/log.ts';
+import { acceptConnection } from '../../src/server/server.ts';
+import { createLogger, type Logger } from '../../src/core/log.ts';
 import type { ProtocolFactory, ProtocolHandler, ServerContext } from '../../src/server/protocol.ts';
-import { newCid, SessionRegistry } from '../../src/server/sessions.ts';
+import { SessionRegistry } from '../../src/server/sessions.ts';
 import { loadTls } from '../../src/server/tls.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/ports.ts';
@@ -107,31 +108,9 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
-    // As the composition root does (src/server/server.ts): no Nagle delay on line-wise answers.
-    socket.setNoDelay(true);
-    const cid = newCid();
-    const clog = connectionLogger(log, 'imap', cid);
-    const entry = {
-      cid,
-      listener: 'imap' as const,
-      remoteAddress: socket.remoteAddress ?? '',
-      remotePort: socket.remotePort ?? 0,
-      openedAt: clock.now(),
-      user: null,
-    };
-    sessions.add(entry, socket);
-    socket.on('error', (err) => clog.debug({ err }, 'socket error'));
-    socket.once('close', () => {
-      sockets.delete(socket);
-      sessions.remove(cid);
-    });
-    const conn = { ...entry, socket, secure: false, log: clog, session: entry };
-    Promise.resolve()
-      .then(() => handler.handle(conn))
-      .catch((err: unknown) => {
-        clog.error({ err }, 'protocol handler failed');
-        socket.destroy();
-      });
+    socket.once('close', () => sockets.delete(socket));
+    // The composition root's own accept path: same cid, logging, registry and TCP_NODELAY.
+    acceptConnection(context, 'imap', handler, socket, false);
   });
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
