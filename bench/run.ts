@@ -2,11 +2,13 @@
  * `npm run bench`: runs every benchmark and prints the figures with their targets. Machines here
  * are shared and noisy: run it twice before believing a regression. See docs/bench.md.
  * Options (env): BENCH_QUICK=1 (small sizes, < 2 minutes), BENCH_APPENDS (default 10000),
- * BENCH_LIST (default 100000), BENCH_STORE=0 / BENCH_IMAP=0 / BENCH_DOVECOT=0 to skip a part,
+ * BENCH_LIST (default 100000), BENCH_STORE=0 / BENCH_SEARCH=0 / BENCH_IMAP=0 / BENCH_DOVECOT=0 to
+ * skip a part, BENCH_SEARCH_MESSAGES (100000),
  * BENCH_IMAP_MESSAGES (100000), BENCH_IDLE_SAMPLES (500), BENCH_SELECT_RUNS (7),
  * BENCH_FETCH_BODIES (20000), BENCH_IDLE_CONNS (1000,5000).
  */
 import { benchImap, printImapTable, type ImapBenchOptions } from './imap/index.ts';
+import { benchSearch } from './search.ts';
 import { benchStore } from './store.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -24,6 +26,14 @@ if (process.env.BENCH_STORE !== '0') {
   row(`store: append throughput MB/s`, r.appendMBps.toFixed(1), '-', true);
   row(`store: list UIDs+flags of ${r.listCount} msgs (median ms)`, r.listMs.median.toFixed(1), '< 150 ms', r.listMs.median < 150);
   console.log(`  (list min ${r.listMs.min.toFixed(1)} ms, max ${r.listMs.max.toFixed(1)} ms over 7 runs)`);
+}
+
+if (process.env.BENCH_SEARCH !== '0') {
+  const r = await benchSearch({ messages: num('BENCH_SEARCH_MESSAGES', 100_000, 10_000) });
+  row(`search: body search, rare word, ${r.messages} msgs (median ms)`, r.rare.ms.toFixed(1), '< 300 ms', r.rare.ms < 300);
+  row(`search: body search, common word (${r.common.hits} hits)`, r.common.ms.toFixed(1), '< 300 ms', r.common.ms < 300);
+  row(`search: body search, no match`, r.miss.ms.toFixed(1), '< 300 ms', r.miss.ms < 300);
+  console.log(`  (full-text indexing of ${r.messages} messages took ${r.indexSeconds.toFixed(1)} s; rare hits ${r.rare.hits})`);
 }
 
 if (process.env.BENCH_IMAP !== '0') {

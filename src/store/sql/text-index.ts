@@ -69,15 +69,17 @@ export async function searchText(
   needle: string,
 ): Promise<number[]> {
   const columns = fields.map((f) => FTS_COLUMNS[f]);
-  // Trigram MATCH needs three characters; shorter needles scan the indexed text.
+  // Trigram MATCH needs three characters; shorter needles scan the indexed text. CROSS JOIN
+  // keeps SQLite from running the MATCH once per message row: the FTS result drives the join;
+  // the unary + keeps it on messages_blob rather than scanning the mailbox for every hit.
   const indexed =
     [...needle].length >= 3
       ? await sql<{ uid: number }>`
           SELECT m.uid FROM blob_text t
-          JOIN blobs b ON b.rowid = t.rowid
-          JOIN messages m ON m.blob_hash = b.hash
+          CROSS JOIN blobs b ON b.rowid = t.rowid
+          CROSS JOIN messages m ON m.blob_hash = b.hash
           WHERE blob_text MATCH ${`{${columns.join(' ')}} : "${needle.replace(/"/g, '""')}"`}
-            AND m.mailbox_id = ${mailboxId}`.execute(db)
+            AND +m.mailbox_id = ${mailboxId}`.execute(db)
       : await sql<{ uid: number }>`
           SELECT m.uid FROM messages m
           JOIN blobs b ON b.hash = m.blob_hash
@@ -87,9 +89,9 @@ export async function searchText(
   const uids = new Set(indexed.rows.map((r) => r.uid));
   const pending = await sql<{ uid: number; hash: string }>`
     SELECT m.uid, b.hash FROM blob_text_pending p
-    JOIN blobs b ON b.rowid = p.rowid
-    JOIN messages m ON m.blob_hash = b.hash
-    WHERE m.mailbox_id = ${mailboxId}`.execute(db);
+    CROSS JOIN blobs b ON b.rowid = p.rowid
+    CROSS JOIN messages m ON m.blob_hash = b.hash
+    WHERE +m.mailbox_id = ${mailboxId}`.execute(db);
   const texts = new Map<string, SearchText>();
   for (const { uid, hash } of pending.rows) {
     let text = texts.get(hash);
