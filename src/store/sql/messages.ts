@@ -37,6 +37,17 @@ interface PreparedBlob {
   readonly indexJson: string;
 }
 
+/**
+ * EMAILIDs (RFC 8474: 1-255 of [A-Za-z0-9_-], unique, kept by copies): a random prefix per
+ * process and a counter, so that ids from the server and the CLI never collide and no random
+ * bytes are drawn per message.
+ */
+const EMAIL_ID_PREFIX = 'M' + randomBytes(9).toString('base64url');
+let emailIdCounter = 0;
+function nextEmailId(): string {
+  return `${EMAIL_ID_PREFIX}${(emailIdCounter++).toString(36)}`;
+}
+
 interface PreparedMessage {
   readonly raw: Buffer;
   readonly flags: ReturnType<typeof parseFlags>;
@@ -73,7 +84,7 @@ export class SqlMessages implements MessageStore {
         hash,
         blob,
         internalDate: input.internalDate ?? now,
-        emailId: 'M' + randomBytes(11).toString('base64url'),
+        emailId: nextEmailId(),
       });
     }
     if (prepared.length === 0) return [];
