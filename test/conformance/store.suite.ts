@@ -395,6 +395,18 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         assert.equal(box.messages, 400);
         assert.equal(box.uidNext, 401);
       });
+      it('the same new message appended concurrently is stored once', async () => {
+        const acc = await newAccount();
+        const ib = await inbox(acc);
+        const before = await store.stats();
+        const raw = sampleMessage(31337, 3000);
+        const rs = await Promise.all([1, 2, 3].map(() => store.messages.append(acc.id, ib.id, { raw })));
+        assert.deepEqual(rs.map((r) => r.uid), [1, 2, 3]);
+        const after = await store.stats();
+        assert.equal(after.blobs, before.blobs + 1);
+        assert.equal(after.badRefcounts, 0);
+        assert.deepEqual(await store.messages.searchText(ib.id, ['subject'], 'message 31337'), [1, 2, 3]);
+      });
       it('one failing write in a batch does not fail its neighbours', async () => {
         const acc = await newAccount();
         const ib = await inbox(acc);

@@ -263,13 +263,15 @@ export class SqlMessages implements MessageStore {
 
   /** Takes a reference on the blob, creating its row when this is the first copy. */
   private async referenceBlob(tx: WriteTx, hash: string, raw: Buffer, prepared: PreparedBlob | null, now: number): Promise<void> {
-    const res = await tx.db
-      .updateTable('blobs')
-      .set((eb) => ({ refcount: eb('refcount', '+', 1) }))
-      .where('hash', '=', hash)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) > 0) return;
-    // The blob was known before the op but its last reference went in the meantime (rare).
+    if (!prepared) {
+      const res = await tx.db
+        .updateTable('blobs')
+        .set((eb) => ({ refcount: eb('refcount', '+', 1) }))
+        .where('hash', '=', hash)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) > 0) return;
+    }
+    // New bytes (prepared before the op), or known bytes whose last reference went meanwhile (rare).
     const blob = prepared ?? (await this.prepareBlob(hash, raw));
     // Idempotent; also guards against the file having been swept with an earlier last reference.
     if (raw.length > this.ctx.inlineLimit) await this.ctx.blobFiles.writeDurable(hash, raw);
@@ -283,8 +285,11 @@ export class SqlMessages implements MessageStore {
         index_json: blob.indexJson,
         created_at: now,
       })
-      .returning(sql<number>`rowid`.as('rowid'))
+      // A concurrent first copy of the same bytes may have inserted it within this batch.
+      .onConflict((oc) => oc.column('hash').doUpdateSet((eb) => ({ refcount: eb('blobs.refcount', '+', 1) })))
+      .returning([sql<number>`rowid`.as('rowid'), 'refcount'])
       .executeTakeFirstOrThrow();
+    if (Number(row.refcount) > 1) return;
     // The text goes into the full-text index later, off the append path (fts-indexer.ts).
     await tx.db.insertInto('blob_text_pending').values({ rowid: Number(row.rowid) }).execute();
     tx.afterCommit(() => this.ctx.textIndexer?.schedule());
