@@ -157,6 +157,8 @@ export interface MessageStore {
   /** The MIME index stored with the blob (ENVELOPE, BODYSTRUCTURE, part offsets). */
   index(blobHash: string): Promise<MessageIndex | null>;
   open(blobHash: string): Promise<BlobReader>;
+  /** Readers for many messages in one query (FETCH of bodies streams through these). */
+  openMany(blobHashes: readonly string[]): Promise<Map<string, BlobReader>>;
   storeFlags(accountId: number, mailboxId: number, input: StoreFlagsInput): Promise<StoreFlagsResult>;
   copy(accountId: number, fromMailboxId: number, uids: readonly number[], toMailboxId: number): Promise<CopyResult>;
   /** MOVE (RFC 6851): copy and expunge in one transaction. */

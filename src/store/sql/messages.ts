@@ -168,6 +168,17 @@ export class SqlMessages implements MessageStore {
     return row.data ? bufferReader(row.data) : this.ctx.blobFiles.reader(blobHash, Number(row.size));
   }
 
+  async openMany(blobHashes: readonly string[]): Promise<Map<string, BlobReader>> {
+    const out = new Map<string, BlobReader>();
+    for (const part of chunks([...new Set(blobHashes)])) {
+      const rows = await this.ctx.db.selectFrom('blobs').select(['hash', 'size', 'data']).where('hash', 'in', part).execute();
+      for (const r of rows) {
+        out.set(r.hash, r.data ? bufferReader(r.data) : this.ctx.blobFiles.reader(r.hash, Number(r.size)));
+      }
+    }
+    return out;
+  }
+
   async storeFlags(accountId: number, mailboxId: number, input: StoreFlagsInput): Promise<StoreFlagsResult> {
     const change = parseFlags(input.flags);
     const now = this.ctx.clock.now();

@@ -15,6 +15,9 @@ import type { FetchAtt } from '../wire/types.ts';
 
 const META_KINDS = new Set(['INTERNALDATE', 'RFC822.SIZE', 'EMAILID', 'SAVEDATE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'PREVIEW', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]', 'BINARY', 'BINARY.SIZE']);
 
+const BODY_KINDS = new Set(['RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]', 'BINARY', 'BINARY.SIZE']);
+const READ_WINDOW = 256;
+
 function setsSeen(att: FetchAtt): boolean {
   return ((att.kind === 'BODY[]' || att.kind === 'BINARY') && !att.peek) || att.kind === 'RFC822' || att.kind === 'RFC822.TEXT';
 }
@@ -29,6 +32,34 @@ async function writePieces(session: ImapSession, pieces: readonly Piece[]): Prom
       if (!session.write(chunk as Buffer)) await session.drained();
     }
   }
+}
+
+/**
+ * FETCH of UID, FLAGS and MODSEQ only (how clients sync flags): answered from the view with no
+ * store access and no per-message promises, in 64 KB writes with backpressure.
+ */
+async function fetchFromView(session: ImapSession, seqs: readonly number[], atts: readonly FetchAtt[]): Promise<void> {
+  const view = session.view!;
+  let chunk = '';
+  for (const seq of seqs) {
+    const i = seq - 1;
+    const uid = view.uids[i]!;
+    let items = '';
+    for (const att of atts) {
+      if (items) items += ' ';
+      if (att.kind === 'UID') items += `UID ${uid}`;
+      else if (att.kind === 'FLAGS') items += `FLAGS ${session.flagsOf(uid, view.flags[i]!)}`;
+      else items += `MODSEQ (${view.modseqs[i]})`;
+    }
+    chunk += `* ${seq} FETCH (${items})\r\n`;
+    if (chunk.length >= 64 * 1024) {
+      const ok = session.write(chunk);
+      chunk = '';
+      if (!ok) await session.drained();
+      if (session.isClosed) return;
+    }
+  }
+  if (chunk) session.write(chunk);
 }
 
 class IndexCache {
@@ -84,6 +115,10 @@ export const fetch: CommandSpec<'FETCH'> = {
       }
     }
     const needsMeta = atts.some((a) => META_KINDS.has(a.kind));
+    if (!needsMeta) {
+      await fetchFromView(session, seqs, atts);
+      return { text: 'FETCH completed' };
+    }
     const metas = new Map<number, MessageMeta>();
     if (needsMeta && seqs.length) {
       const uids = seqs.map((s) => view.uids[s - 1]!);
@@ -91,8 +126,15 @@ export const fetch: CommandSpec<'FETCH'> = {
       for (const m of rows) metas.set(m.uid, m);
     }
     const indexes = new IndexCache(session);
+    const needsBody = atts.some((a) => BODY_KINDS.has(a.kind));
+    let readers = new Map<string, BlobReader>();
     let missing = false;
-    for (const seq of seqs) {
+    for (const [n, seq] of seqs.entries()) {
+      // Bodies are opened a window at a time: one query for 256 messages, not one each.
+      if (needsBody && n % READ_WINDOW === 0) {
+        const hashes = seqs.slice(n, n + READ_WINDOW).map((s) => metas.get(view.uids[s - 1]!)?.blobHash).filter((h): h is string => !!h);
+        readers = await store.messages.openMany(hashes);
+      }
       const uid = view.uids[seq - 1]!;
       const meta = metas.get(uid) ?? null;
       if (needsMeta && !meta) {
@@ -109,7 +151,7 @@ export const fetch: CommandSpec<'FETCH'> = {
         meta,
         utf8: session.utf8,
         index: () => (meta ? indexes.get(meta.blobHash) : Promise.resolve(null)),
-        blob: () => (reader ??= store.messages.open(meta!.blobHash)),
+        blob: () => (reader ??= readers.has(meta!.blobHash) ? Promise.resolve(readers.get(meta!.blobHash)!) : store.messages.open(meta!.blobHash)),
       };
       let pieces: Piece[];
       try {
