@@ -4,8 +4,9 @@
  * message into trigrams costs about as much as storing it; doing it here keeps it off the append
  * path (appends stay durable at full speed, as Dovecot's indexer worker keeps FTS off delivery)
  * and lets FTS5 write one segment per batch instead of one per message. Searches derive the text
- * of pending blobs on the spot, so nothing is ever missing from a result. A backlog above MAX_BACKLOG is indexed even under load, so that scan stays
- * short. Appends schedule it; start-up schedules it once for what a previous run left.
+ * of pending blobs on the spot, so nothing is ever missing from a result. A backlog above
+ * MAX_BACKLOG is indexed even under load, a batch per interval, so that derivation stays bounded.
+ * Appends schedule it; start-up schedules it once for what a previous run left.
  */
 import { sql, type Kysely } from 'kysely';
 import type { SearchText } from '../../mime/types.ts';
@@ -16,7 +17,11 @@ import type { WriteRunner } from './write-queue.ts';
 const BATCH = 500;
 /** How long the write queue must have been quiet before indexing starts. */
 const QUIET_MS = 150;
-const MAX_BACKLOG = 5000;
+/**
+ * Past this many waiting blobs the indexer runs even while writes continue (one batch per quiet
+ * interval), so that the on-the-spot text derivation of pending blobs in a search stays bounded.
+ */
+const MAX_BACKLOG = 20_000;
 
 export class FtsIndexer {
   private timer: NodeJS.Timeout | null = null;
@@ -99,8 +104,9 @@ export class FtsIndexer {
         this.backlog = 0;
         return;
       }
-      // More to do: carry on now only when forced, quiet, or far behind; else wait for a lull.
-      if (!force && this.busy() && this.backlog < MAX_BACKLOG) {
+      // More to do: carry on now when forced or quiet; under load wait for the next interval
+      // (tick() lets a batch through then if the backlog is still too long).
+      if (!force && this.busy()) {
         this.arm();
         return;
       }
