@@ -41,6 +41,7 @@ export async function loginWithPassword(store: Store, attempt: LoginAttempt): Pr
   const remote = attempt.connection.remoteAddress ?? '';
   const wait = attempt.limiter?.retryAfter(remote, attempt.login) ?? 0;
   if (wait > 0) return { ok: false, reason: 'rate-limited', retryAfterMs: wait };
+  const attemptSlot = attempt.limiter?.begin(remote, attempt.login);
   let address: string | null;
   try {
     address = parseAddress(attempt.login).address;
@@ -49,11 +50,8 @@ export async function loginWithPassword(store: Store, attempt: LoginAttempt): Pr
   }
   const found = address === null ? null : await store.accounts.passwordHash(address);
   const good = await verifyPassword(found?.hash ?? null, attempt.password);
-  if (!good || !found) {
-    attempt.limiter?.recordFailure(remote, attempt.login);
-    return { ok: false, reason: 'credentials' };
-  }
-  attempt.limiter?.recordSuccess(remote);
+  if (!good || !found) return { ok: false, reason: 'credentials' };
+  attemptSlot?.succeeded();
   const { values } = await store.settings.get(found.account.id);
   if (attempt.protocol === 'imap' && !values['imap.enabled']) return { ok: false, reason: 'disabled' };
   if (attempt.protocol === 'pop3' && values['pop.enabled'] === 'off') {
