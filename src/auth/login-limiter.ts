@@ -48,21 +48,6 @@ export class LoginLimiter {
     this.push(`u:${account.toLowerCase()}`, now, this.limits.perAccount);
   }
 
-  /**
-   * Counts an attempt as failed before its password is checked, so that concurrent attempts
-   * (a hash check takes ~85 ms) cannot all slip under the limit; `succeeded()` takes it back.
-   */
-  begin(remoteAddress: string, account: string): { succeeded(): void } {
-    this.recordFailure(remoteAddress, account);
-    return {
-      succeeded: () => {
-        this.recordSuccess(remoteAddress);
-        const list = this.failures.get(`u:${account.toLowerCase()}`);
-        list?.pop();
-      },
-    };
-  }
-
   /** A success clears the address's failures (a person who mistyped is not kept waiting). */
   recordSuccess(remoteAddress: string): void {
     this.failures.delete(`a:${remoteAddress}`);

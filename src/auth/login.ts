@@ -41,7 +41,6 @@ export async function loginWithPassword(store: Store, attempt: LoginAttempt): Pr
   const remote = attempt.connection.remoteAddress ?? '';
   const wait = attempt.limiter?.retryAfter(remote, attempt.login) ?? 0;
   if (wait > 0) return { ok: false, reason: 'rate-limited', retryAfterMs: wait };
-  const attemptSlot = attempt.limiter?.begin(remote, attempt.login);
   let address: string | null;
   try {
     address = parseAddress(attempt.login).address;
@@ -50,8 +49,14 @@ export async function loginWithPassword(store: Store, attempt: LoginAttempt): Pr
   }
   const found = address === null ? null : await store.accounts.passwordHash(address);
   const good = await verifyPassword(found?.hash ?? null, attempt.password);
-  if (!good || !found) return { ok: false, reason: 'credentials' };
-  attemptSlot?.succeeded();
+  // Failures are counted once known: counting attempts in flight would refuse a client that
+  // opens many connections at once with the right password. Attempts already in flight when the
+  // limit is reached still finish; each connection closes after three failures anyway.
+  if (!good || !found) {
+    attempt.limiter?.recordFailure(remote, attempt.login);
+    return { ok: false, reason: 'credentials' };
+  }
+  attempt.limiter?.recordSuccess(remote);
   const { values } = await store.settings.get(found.account.id);
   if (attempt.protocol === 'imap' && !values['imap.enabled']) return { ok: false, reason: 'disabled' };
   if (attempt.protocol === 'pop3' && values['pop.enabled'] === 'off') {
