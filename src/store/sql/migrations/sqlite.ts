@@ -76,7 +76,6 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
     // Covering index: listing UIDs, MODSEQs and flags of a mailbox never touches the table.
     `CREATE UNIQUE INDEX messages_mailbox_uid ON messages(mailbox_id, uid)`,
     `CREATE INDEX messages_mailbox_listing ON messages(mailbox_id, uid, modseq, sysflags, keywords)`,
-    `CREATE INDEX messages_mailbox_modseq ON messages(mailbox_id, modseq)`,
     `CREATE INDEX messages_blob ON messages(blob_hash)`,
     `CREATE TABLE change_log (
        account_id INTEGER NOT NULL,
