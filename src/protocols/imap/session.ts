@@ -18,6 +18,7 @@ import type { Change, Unsubscribe } from '../../store/changes.ts';
 import type { Account } from '../../store/types.ts';
 import type { Connection, ServerContext } from '../../server/protocol.ts';
 import { capabilities } from './capabilities.ts';
+import { SessionOutput } from './session-output.ts';
 import { COMMANDS } from './commands/index.ts';
 import { expungeLines, type MailboxView, type Removed } from './mailbox-view.ts';
 import { ProtocolError, storeErrorToImap } from './protocol-error.ts';
@@ -30,8 +31,6 @@ import { LIMITS } from '../../core/limits.ts';
 const GREETING_TEXT = 'postkontor ready';
 /** Framed commands waiting behind a running one before the socket stops reading. */
 const MAX_QUEUED_EVENTS = 64;
-/** Output queued in one turn beyond this is sent at once. */
-const OUTPUT_BATCH_BYTES = 64 * 1024;
 
 export class ImapSession {
   state: SessionState = 'not-authenticated';
@@ -67,10 +66,7 @@ export class ImapSession {
   private idleTimer: NodeJS.Timeout | null = null;
   private selectedGone = false;
   private selecting: { mailboxId: number; buffered: Change[] } | null = null;
-  private deflate: zlib.DeflateRaw | null = null;
-  private flushPending = false;
-  private corked = false;
-  private corkedBytes = 0;
+  private readonly out: SessionOutput;
 
   constructor(
     readonly ctx: ServerContext,
@@ -80,6 +76,7 @@ export class ImapSession {
   ) {
     this.socket = conn.socket;
     this.secure = conn.secure;
+    this.out = new SessionOutput(conn.socket);
   }
 
   start(): void {
@@ -90,65 +87,18 @@ export class ImapSession {
 
   // ---- output ---------------------------------------------------------------------------
 
-  /**
-   * Queues output. Writes made in one turn of the event loop leave in one system call (the socket
-   * is corked until the turn ends or 64 KB are waiting): a FETCH answer is many small pieces, and
-   * with TCP_NODELAY each would otherwise be its own write and packet.
-   */
   write(data: string | Buffer): boolean {
-    if (this.closed || this.socket.destroyed) return false;
-    if (this.deflate) {
-      const ok = this.deflate.write(data);
-      this.scheduleFlush();
-      return ok;
-    }
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(() => this.flushOut());
-    }
-    const ok = this.socket.write(data);
-    this.corkedBytes += data.length;
-    if (this.corkedBytes >= OUTPUT_BATCH_BYTES) this.flushOut();
-    return ok;
-  }
-
-  /** Sends what is queued now. */
-  flushOut(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.corkedBytes = 0;
-    this.socket.uncork();
-  }
-
-  /** Under COMPRESS, what was written goes out at the end of this turn (one sync flush). */
-  private scheduleFlush(): void {
-    if (this.flushPending) return;
-    this.flushPending = true;
-    setImmediate(() => {
-      this.flushPending = false;
-      this.deflate?.flush(zlib.constants.Z_SYNC_FLUSH);
-    });
+    if (this.closed) return false;
+    return this.out.write(data);
   }
 
   writeLine(line: string): void {
     this.write(`${line}\r\n`);
   }
 
-  /** Waits until the socket's buffer drained (backpressure for large FETCH responses). */
-  async drained(): Promise<void> {
-    this.flushOut();
-    const out: NodeJS.WritableStream & { writableNeedDrain: boolean } = this.deflate ?? this.socket;
-    if (this.closed || !out.writableNeedDrain) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        out.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      out.once('drain', done);
-      this.socket.once('close', done);
-    });
+  /** Waits until the output drained (backpressure for large FETCH responses). */
+  drained(): Promise<void> {
+    return this.closed ? Promise.resolve() : this.out.drained();
   }
 
   capabilityList(): string {
@@ -410,7 +360,6 @@ export class ImapSession {
 
   /** STARTTLS (RFC 9051 §6.2.1): drop buffered plaintext, then hand the socket to TLS. */
   upgradeToTls(): void {
-    this.flushOut();
     const plain = this.socket;
     this.receiver.takeRemaining();
     this.events.length = 0;
@@ -419,6 +368,7 @@ export class ImapSession {
     const secure = new TLSSocket(plain, { isServer: true, secureContext: this.ctx.secureContext });
     secure.on('error', (err) => this.conn.log.debug({ err }, 'TLS error'));
     this.socket = secure;
+    this.out.useSocket(secure);
     this.secure = true;
     this.attach(secure);
   }
@@ -428,13 +378,10 @@ export class ImapSession {
    * client sent after the command are already compressed and go through the inflater first.
    */
   startCompression(): void {
-    this.flushOut();
     const socket = this.socket;
     const rest = this.receiver.takeRemaining();
     const inflate = zlib.createInflateRaw();
-    const deflate = zlib.createDeflateRaw();
-    deflate.pipe(socket);
-    this.deflate = deflate;
+    this.out.compress();
     socket.removeAllListeners('data');
     socket.on('data', (chunk: Buffer) => {
       this.touch();
@@ -446,7 +393,7 @@ export class ImapSession {
   }
 
   get compressed(): boolean {
-    return this.deflate !== null;
+    return this.out.compressed;
   }
 
   /** Untagged BYE and close (protocol violation, timeout, shutdown). */
@@ -458,11 +405,8 @@ export class ImapSession {
 
   end(): void {
     if (this.closed) return;
-    this.flushOut();
+    this.out.end();
     this.closed = true;
-    if (this.deflate) this.deflate.end();
-    else this.socket.end();
-    setTimeout(() => this.socket.destroy(), 2000).unref();
     this.cleanup();
   }
 
