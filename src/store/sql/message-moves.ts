@@ -56,6 +56,7 @@ export async function copyInTx(
           saved_at: now,
           size: r.size,
           blob_hash: r.blob_hash,
+          blob_id: r.blob_id,
           email_id: r.email_id,
         })
         .returning('id')

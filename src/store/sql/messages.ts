@@ -97,7 +97,7 @@ export class SqlMessages implements MessageStore {
       const news = [];
       let uid = alloc.firstUid;
       for (const p of prepared) {
-        await this.referenceBlob(tx, p.hash, p.raw, p.blob, now);
+        const blobId = await this.referenceBlob(tx, p.hash, p.raw, p.blob, now);
         const keywords = keywordsToColumn(p.flags.keywords);
         const row = await tx.db
           .insertInto('messages')
@@ -112,6 +112,7 @@ export class SqlMessages implements MessageStore {
             saved_at: now,
             size: p.raw.length,
             blob_hash: p.hash,
+            blob_id: blobId,
             email_id: p.emailId,
           })
           .returning('id')
@@ -273,14 +274,16 @@ export class SqlMessages implements MessageStore {
   }
 
   /** Takes a reference on the blob, creating its row when this is the first copy. */
-  private async referenceBlob(tx: WriteTx, hash: string, raw: Buffer, prepared: PreparedBlob | null, now: number): Promise<void> {
+  /** Takes a reference on the blob (creating its row for a first copy); returns its rowid. */
+  private async referenceBlob(tx: WriteTx, hash: string, raw: Buffer, prepared: PreparedBlob | null, now: number): Promise<number> {
     if (!prepared) {
-      const res = await tx.db
+      const known = await tx.db
         .updateTable('blobs')
         .set((eb) => ({ refcount: eb('refcount', '+', 1) }))
         .where('hash', '=', hash)
+        .returning(sql<number>`rowid`.as('rowid'))
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) > 0) return;
+      if (known) return Number(known.rowid);
     }
     // New bytes (prepared before the op), or known bytes whose last reference went meanwhile (rare).
     const blob = prepared ?? (await this.prepareBlob(hash, raw));
@@ -300,9 +303,10 @@ export class SqlMessages implements MessageStore {
       .onConflict((oc) => oc.column('hash').doUpdateSet((eb) => ({ refcount: eb('blobs.refcount', '+', 1) })))
       .returning([sql<number>`rowid`.as('rowid'), 'refcount'])
       .executeTakeFirstOrThrow();
-    if (Number(row.refcount) > 1) return;
+    if (Number(row.refcount) > 1) return Number(row.rowid);
     // The text goes into the full-text index later, off the append path (fts-indexer.ts).
     await tx.db.insertInto('blob_text_pending').values({ rowid: Number(row.rowid) }).execute();
     tx.afterCommit(() => this.ctx.textIndexer?.schedule());
+    return Number(row.rowid);
   }
 }

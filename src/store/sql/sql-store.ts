@@ -52,10 +52,11 @@ export class SqlStore implements Store {
     const messages = await db.selectFrom('messages').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
     const bad = await sql<{ n: number }>`
       SELECT count(*) AS n FROM blobs b
-      WHERE b.refcount <> (SELECT count(*) FROM messages m WHERE m.blob_hash = b.hash)`.execute(db);
+      LEFT JOIN (SELECT blob_hash, count(*) AS c FROM messages GROUP BY blob_hash) m ON m.blob_hash = b.hash
+      WHERE b.refcount <> coalesce(m.c, 0)`.execute(db);
     const dangling = await sql<{ n: number }>`
       SELECT count(*) AS n FROM messages m
-      WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = m.blob_hash)`.execute(db);
+      WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = m.blob_hash AND b.rowid = m.blob_id)`.execute(db);
     return {
       blobs: Number(blobs.n),
       blobBytes: Number(blobs.bytes),

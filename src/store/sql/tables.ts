@@ -66,6 +66,8 @@ export interface MessagesTable {
   saved_at: number;
   size: number;
   blob_hash: string;
+  /** rowid of the blob row (the full-text index's key). */
+  blob_id: number;
   email_id: string;
 }
 

@@ -70,28 +70,24 @@ export async function searchText(
 ): Promise<number[]> {
   const columns = fields.map((f) => FTS_COLUMNS[f]);
   // Trigram MATCH needs three characters; shorter needles scan the indexed text. CROSS JOIN
-  // keeps SQLite from running the MATCH once per message row: the FTS result drives the join;
-  // the unary + keeps it on messages_blob rather than scanning the mailbox for every hit.
+  // keeps SQLite from running the MATCH once per message row: the FTS result drives the join,
+  // and each hit finds its messages in messages_blob (blob_id, mailbox_id, uid), index-only.
   const indexed =
     [...needle].length >= 3
       ? await sql<{ uid: number }>`
           SELECT m.uid FROM blob_text t
-          CROSS JOIN blobs b ON b.rowid = t.rowid
-          CROSS JOIN messages m ON m.blob_hash = b.hash
-          WHERE blob_text MATCH ${`{${columns.join(' ')}} : "${needle.replace(/"/g, '""')}"`}
-            AND +m.mailbox_id = ${mailboxId}`.execute(db)
+          CROSS JOIN messages m ON m.blob_id = t.rowid AND m.mailbox_id = ${mailboxId}
+          WHERE blob_text MATCH ${`{${columns.join(' ')}} : "${needle.replace(/"/g, '""')}"`}`.execute(db)
       : await sql<{ uid: number }>`
           SELECT m.uid FROM messages m
-          JOIN blobs b ON b.hash = m.blob_hash
-          JOIN blob_text t ON t.rowid = b.rowid
+          JOIN blob_text t ON t.rowid = m.blob_id
           WHERE m.mailbox_id = ${mailboxId}
             AND (${sql.join(columns.map((c) => sql`pk_icontains(${sql.ref(`t.${c}`)}, ${needle})`), sql` OR `)})`.execute(db);
   const uids = new Set(indexed.rows.map((r) => r.uid));
   const pending = await sql<{ uid: number; hash: string }>`
     SELECT m.uid, b.hash FROM blob_text_pending p
     CROSS JOIN blobs b ON b.rowid = p.rowid
-    CROSS JOIN messages m ON m.blob_hash = b.hash
-    WHERE +m.mailbox_id = ${mailboxId}`.execute(db);
+    CROSS JOIN messages m ON m.blob_id = p.rowid AND m.mailbox_id = ${mailboxId}`.execute(db);
   const texts = new Map<string, SearchText>();
   for (const { uid, hash } of pending.rows) {
     let text = texts.get(hash);

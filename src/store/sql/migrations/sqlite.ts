@@ -71,12 +71,14 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
        saved_at INTEGER NOT NULL,
        size INTEGER NOT NULL,
        blob_hash TEXT NOT NULL REFERENCES blobs(hash),
+       blob_id INTEGER NOT NULL,
        email_id TEXT NOT NULL
      )`,
     // Covering index: listing UIDs, MODSEQs and flags of a mailbox never touches the table.
     `CREATE UNIQUE INDEX messages_mailbox_uid ON messages(mailbox_id, uid)`,
     `CREATE INDEX messages_mailbox_listing ON messages(mailbox_id, uid, modseq, sysflags, keywords)`,
-    `CREATE INDEX messages_blob ON messages(blob_hash)`,
+    // From a blob (its rowid, as the full-text index knows it) to its messages, index-only.
+    `CREATE INDEX messages_blob ON messages(blob_id, mailbox_id, uid)`,
     `CREATE TABLE change_log (
        account_id INTEGER NOT NULL,
        seq INTEGER NOT NULL,
