@@ -84,6 +84,11 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** The long-lived pieces protocols share; a fresh session registry and login limiter. */
+export function createServerContext(parts: Omit<ServerContext, 'sessions' | 'loginLimiter'>): ServerContext {
+  return { ...parts, sessions: new SessionRegistry(), loginLimiter: new LoginLimiter(parts.clock) };
+}
+
 /**
  * Hands one accepted socket to a protocol: connection id, per-connection logger, the registry of
  * open sessions, TCP_NODELAY. Shared by the listeners here and the tests' in-process servers, so
@@ -140,16 +145,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     sweepOrphanBlobs: true,
     onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
   });
-  const sessions = new SessionRegistry();
-  const context: ServerContext = {
-    config,
-    store,
-    log,
-    clock,
-    sessions,
-    secureContext: tls.secureContext,
-    loginLimiter: new LoginLimiter(clock),
-  };
+  const context = createServerContext({ config, store, log, clock, secureContext: tls.secureContext });
+  const { sessions } = context;
   const factories = { ...NOT_AVAILABLE, ...IMPLEMENTED, ...opts.protocols };
   const servers: Server[] = [];
   const handlers: ProtocolHandler[] = [];

@@ -8,11 +8,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { resolveConfig } from '../../src/core/config-schema.ts';
-import { LoginLimiter } from '../../src/auth/login-limiter.ts';
-import { acceptConnection } from '../../src/server/server.ts';
+import { acceptConnection, createServerContext } from '../../src/server/server.ts';
 import { createLogger, type Logger } from '../../src/core/log.ts';
 import type { ProtocolFactory, ProtocolHandler, ServerContext } from '../../src/server/protocol.ts';
-import { SessionRegistry } from '../../src/server/sessions.ts';
 import { loadTls } from '../../src/server/tls.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/ports.ts';
@@ -87,16 +85,8 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
     onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
   });
   const config = resolveConfig(dir.path, {}, { hostname: 'localhost', bind: '127.0.0.1' }, 'localhost');
-  const sessions = new SessionRegistry();
-  const context: ServerContext = {
-    config,
-    store,
-    log,
-    clock,
-    sessions,
-    secureContext: tls.secureContext,
-    loginLimiter: new LoginLimiter(clock),
-  };
+  const context = createServerContext({ config, store, log, clock, secureContext: tls.secureContext });
+  const { sessions } = context;
   let handler: ProtocolHandler;
   try {
     handler = protocol(context, 'imap');
