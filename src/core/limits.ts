@@ -29,6 +29,12 @@ export const LIMITS = {
   previewChars: 200,
   /** An IMAP session (also one in IDLE) without input for this long is logged out (RFC 9051 §5.4: at least 30 min). */
   imapIdleTimeoutMs: 30 * 60 * 1000,
+  /** A POP3 session without input for this long is closed without entering UPDATE (RFC 1939 §3: at least 10 min). */
+  pop3IdleTimeoutMs: 10 * 60 * 1000,
+  /** Longest POP3 command line, CRLF included (RFC 2449 §4). */
+  pop3LineBytes: 255,
+  /** Longest SASL response line during POP3 AUTH (RFC 5034 allows more than a command line). */
+  pop3SaslLineBytes: 8192,
   /** Failed logins on one connection before it is closed. */
   failedLoginsPerConnection: 3,
   /** Added delay per failed login after the first, on the same connection. */

@@ -43,6 +43,13 @@ export interface ServerContext {
   readonly secureContext: SecureContext;
   /** Failed-login limits shared by every protocol of this node. */
   readonly loginLimiter: LoginLimiter;
+  /** Inactivity autologout per protocol (LIMITS by default; tests shorten them). */
+  readonly timeouts: SessionTimeouts;
+}
+
+export interface SessionTimeouts {
+  readonly imapIdleMs: number;
+  readonly pop3IdleMs: number;
 }
 
 /** One accepted connection. */

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { LISTENER_NAMES, type ListenerName, type ServerConfig } from '../core/config-schema.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { PkError } from '../core/errors.ts';
+import { LIMITS } from '../core/limits.ts';
 import { connectionLogger, type Logger } from '../core/log.ts';
 import type { Store } from '../store/ports.ts';
 import { openStore } from '../store/open-store.ts';
@@ -27,6 +28,7 @@ import {
   type ProtocolFactory,
   type ProtocolFamily,
   type ProtocolHandler,
+  type SessionTimeouts,
   type ServerContext,
 } from './protocol.ts';
 import { newCid, SessionRegistry } from './sessions.ts';
@@ -85,8 +87,11 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** The long-lived pieces protocols share; a fresh session registry and login limiter. */
-export function createServerContext(parts: Omit<ServerContext, 'sessions' | 'loginLimiter'>): ServerContext {
-  return { ...parts, sessions: new SessionRegistry(), loginLimiter: new LoginLimiter(parts.clock) };
+export function createServerContext(
+  parts: Omit<ServerContext, 'sessions' | 'loginLimiter' | 'timeouts'> & { timeouts?: Partial<SessionTimeouts> },
+): ServerContext {
+  const timeouts = { imapIdleMs: LIMITS.imapIdleTimeoutMs, pop3IdleMs: LIMITS.pop3IdleTimeoutMs, ...parts.timeouts };
+  return { ...parts, timeouts, sessions: new SessionRegistry(), loginLimiter: new LoginLimiter(parts.clock) };
 }
 
 /**

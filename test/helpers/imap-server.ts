@@ -10,7 +10,8 @@ import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { resolveConfig } from '../../src/core/config-schema.ts';
 import { acceptConnection, createServerContext } from '../../src/server/server.ts';
 import { createLogger, type Logger } from '../../src/core/log.ts';
-import type { ProtocolFactory, ProtocolHandler, ServerContext } from '../../src/server/protocol.ts';
+import type { ListenerName } from '../../src/core/config-schema.ts';
+import type { ProtocolFactory, ProtocolHandler, ServerContext, SessionTimeouts } from '../../src/server/protocol.ts';
 import { loadTls } from '../../src/server/tls.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/ports.ts';
@@ -19,13 +20,23 @@ import { tempDir } from './temp-dir.ts';
 export interface ImapTestServerOptions {
   /** The protocol to serve; the real `imapProtocol` (src/protocols/imap/index.ts) by default. */
   readonly protocol?: ProtocolFactory;
+  /**
+   * More listeners on the same store (e.g. `{ pop3: pop3Protocol }` for cross-protocol tests);
+   * each gets its own ephemeral port in `ports`.
+   */
+  readonly also?: Partial<Record<ListenerName, ProtocolFactory>>;
+  /** Shorter autologout timers for the tests that wait for them. */
+  readonly timeouts?: Partial<SessionTimeouts>;
   readonly clock?: Clock;
   /** Log level; `PK_TEST_LOG=debug` in the environment shows the server's log on stderr. */
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
 export interface ImapTestServer {
+  /** The IMAP listener's port. */
   readonly port: number;
+  /** Every listener's port, the IMAP one included. */
+  readonly ports: Partial<Record<ListenerName, number>>;
   readonly store: Store;
   readonly context: ServerContext;
   close(): Promise<void>;
@@ -85,40 +96,48 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
     onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
   });
   const config = resolveConfig(dir.path, {}, { hostname: 'localhost', bind: '127.0.0.1' }, 'localhost');
-  const context = createServerContext({ config, store, log, clock, secureContext: tls.secureContext });
+  const context = createServerContext({ config, store, log, clock, secureContext: tls.secureContext, timeouts: opts.timeouts });
   const { sessions } = context;
-  let handler: ProtocolHandler;
+  const factories: [ListenerName, ProtocolFactory][] = [['imap', protocol], ...(Object.entries(opts.also ?? {}) as [ListenerName, ProtocolFactory][])];
+  const handlers: ProtocolHandler[] = [];
+  const servers: Server[] = [];
+  const ports: Partial<Record<ListenerName, number>> = {};
+  const sockets = new Set<Socket>();
   try {
-    handler = protocol(context, 'imap');
+    for (const [name, factory] of factories) {
+      const handler = factory(context, name);
+      handlers.push(handler);
+      const server: Server = createServer((socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        // The composition root's own accept path: same cid, logging, registry and TCP_NODELAY.
+        acceptConnection(context, name, handler, socket, false);
+      });
+      servers.push(server);
+      ports[name] = await new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: '127.0.0.1', port: 0 }, () => {
+          const addr = server.address();
+          resolve(typeof addr === 'object' && addr ? addr.port : 0);
+        });
+      });
+    }
   } catch (err) {
+    for (const server of servers) server.close();
     await store.close();
     dir.remove();
     throw err;
   }
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    // The composition root's own accept path: same cid, logging, registry and TCP_NODELAY.
-    acceptConnection(context, 'imap', handler, socket, false);
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr ? addr.port : 0);
-    });
-  });
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await handler.shutdown?.().catch(() => undefined);
+      const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      await Promise.all(handlers.map((h) => h.shutdown?.().catch(() => undefined)));
       sessions.destroyAll();
       for (const s of sockets) s.destroy();
       await closed;
       await store.close();
       dir.remove();
     })());
-  return { port, store, context, close };
+  return { port: ports.imap ?? 0, ports, store, context, close };
 }

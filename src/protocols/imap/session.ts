@@ -416,7 +416,7 @@ export class ImapSession {
 
   private touch(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.fatal('Autologout; idle for too long'), LIMITS.imapIdleTimeoutMs);
+    this.idleTimer = setTimeout(() => this.fatal('Autologout; idle for too long'), this.ctx.timeouts.imapIdleMs);
     this.idleTimer.unref();
   }
 
