@@ -186,6 +186,86 @@ export interface ChangeFeed {
   lastSeq(accountId: number): Promise<number>;
 }
 
+/** One message of a POP3 maildrop (RFC 1939), as listed when the maildrop is opened. */
+export interface PopMessage {
+  /** Permanent, never-reused message id: the UIDL. Survives MOVE. */
+  readonly id: number;
+  readonly mailboxId: number;
+  readonly uid: number;
+  /**
+   * Octets RETR sends before dot-stuffing: the message in CRLF form (bare LF counted as CRLF,
+   * a missing final line break added). Equal to the stored size for well-formed mail.
+   */
+  readonly size: number;
+  readonly blobHash: string;
+  readonly internalDate: number;
+  /** Already downloaded over POP3 by an earlier session (the `pop.mode=gmail` marker). */
+  readonly downloaded: boolean;
+}
+
+export interface PopMaildropQuery {
+  /** The mailboxes that make up the maildrop (INBOX; INBOX and Archive for `recent:`). */
+  readonly mailboxIds: readonly number[];
+  /** Only messages no POP3 session downloaded yet. */
+  readonly notDownloaded?: boolean;
+  /** Only messages with an INTERNALDATE at or after this (ms since the epoch). */
+  readonly since?: number;
+}
+
+/**
+ * What the UPDATE state does to one message. `trash` and `archive` move it there (a message
+ * already in Trash is deleted for good by `trash`; one already in Archive stays by `archive`);
+ * `delete` removes it for good; `mark-read` sets \Seen; `keep` changes nothing.
+ */
+export type PopAction = 'keep' | 'mark-read' | 'archive' | 'trash' | 'delete';
+
+export interface PopUpdateItem {
+  readonly id: number;
+  /** The mailbox it was listed in: a message that moved or went meanwhile is skipped. */
+  readonly mailboxId: number;
+  readonly action: PopAction;
+  /** Remember it as downloaded (the `pop.mode=gmail` marker). */
+  readonly markDownloaded: boolean;
+}
+
+/** One POP3 session that ended with QUIT, for the web's connected-clients panel. */
+export interface PopDownloadRecord {
+  readonly at: number;
+  readonly remoteAddress: string;
+  /** Messages retrieved (RETR) in the session. */
+  readonly retrieved: number;
+  /** Messages marked with DELE in the session. */
+  readonly deleted: number;
+}
+
+/** The exclusive-access lock on an account's maildrop (RFC 1939 §8). */
+export interface PopLock {
+  /** Idempotent. */
+  release(): Promise<void>;
+}
+
+export interface PopStore {
+  /** Takes the account's maildrop lock; null while another POP3 session holds it. */
+  lock(accountId: number): Promise<PopLock | null>;
+  /**
+   * The maildrop's messages: in UID order for one mailbox, by INTERNALDATE then id across
+   * several. Read in one consistent snapshot.
+   */
+  maildrop(accountId: number, query: PopMaildropQuery): Promise<PopMessage[]>;
+  /**
+   * The UPDATE state (RFC 1939 §6): applies every item in one transaction, publishes the
+   * changes on the feed (so IMAP clients see them at once) and records the session in the
+   * download history. Items whose message moved or went meanwhile are skipped.
+   */
+  update(
+    accountId: number,
+    items: readonly PopUpdateItem[],
+    record: Omit<PopDownloadRecord, 'at'>,
+  ): Promise<{ readonly applied: number; readonly skipped: number }>;
+  /** The last sessions that ended with QUIT, newest first. */
+  recentDownloads(accountId: number, limit: number): Promise<PopDownloadRecord[]>;
+}
+
 /** Integrity figures for tests and `postkontor check`. */
 export interface StoreStats {
   readonly blobs: number;
@@ -205,6 +285,7 @@ export interface Store {
   readonly mailboxes: MailboxStore;
   readonly messages: MessageStore;
   readonly changes: ChangeFeed;
+  readonly pop: PopStore;
   stats(): Promise<StoreStats>;
   /** Resolves once queued writes committed and background work (text indexing) caught up. */
   idle(): Promise<void>;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { PkError } from '../../core/errors.ts';
 import { LIMITS } from '../../core/limits.ts';
+import { crlfLength } from '../../mime/crlf.ts';
 import type { MessageIndex, SearchText } from '../../mime/types.ts';
 import { loadIndexer, searchText } from './text-index.ts';
 import { bufferReader } from '../blobs/memory-blob.ts';
@@ -17,10 +18,10 @@ import type {
   TextField,
 } from '../ports.ts';
 import type { MessageFlagsRow, MessageMeta } from '../types.ts';
-import { countHashes, releaseBlobRefs } from './blob-refs.ts';
 import { recordChange } from './change-log.ts';
 import type { SqlContext } from './context.ts';
 import { copyInTx } from './message-moves.ts';
+import { removeMessageRows } from './message-removal.ts';
 import {
   applyTally,
   chargeAccount,
@@ -35,6 +36,8 @@ import type { WriteTx } from './write-queue.ts';
 /** A new blob's stored index. */
 interface PreparedBlob {
   readonly indexJson: string;
+  /** Octets of the CRLF form (POP3 sizes). */
+  readonly crlfSize: number;
 }
 
 /**
@@ -227,7 +230,7 @@ export class SqlMessages implements MessageStore {
     const now = this.ctx.clock.now();
     return this.ctx.writes.run(async (tx) => {
       await ownedMailbox(tx, accountId, mailboxId);
-      let rows = uids
+      const rows = uids
         ? (await selectMessages(tx, mailboxId, uids)).filter((r) => r.sysflags & FLAG_DELETED)
         : await tx.db
             .selectFrom('messages')
@@ -236,18 +239,7 @@ export class SqlMessages implements MessageStore {
             .where(sql<number>`sysflags & ${FLAG_DELETED}`, '!=', 0)
             .orderBy('uid')
             .execute();
-      rows = rows.sort((a, b) => a.uid - b.uid);
-      if (rows.length === 0) return [];
-      for (const part of chunks(rows.map((r) => r.id))) {
-        await tx.db.deleteFrom('messages').where('id', 'in', part).execute();
-      }
-      await releaseBlobRefs(this.ctx, tx, countHashes(rows.map((r) => r.blob_hash)));
-      const t = tally(rows);
-      const { modseq } = await applyTally(tx, accountId, mailboxId, t, -1);
-      const seq = await chargeAccount(tx, accountId, -t.size, -t.messages);
-      const expunged = rows.map((r) => r.uid);
-      await recordChange(tx, accountId, { kind: 'expunge', mailboxId, modseq, uids: expunged }, now, seq);
-      return expunged;
+      return removeMessageRows(this.ctx, tx, accountId, mailboxId, rows, now);
     });
   }
 
@@ -270,10 +262,9 @@ export class SqlMessages implements MessageStore {
   private async prepareBlob(hash: string, raw: Buffer): Promise<PreparedBlob> {
     const { index } = await (await loadIndexer())(raw);
     if (raw.length > this.ctx.inlineLimit) await this.ctx.blobFiles.writeDurable(hash, raw);
-    return { indexJson: JSON.stringify(index) };
+    return { indexJson: JSON.stringify(index), crlfSize: crlfLength(raw) };
   }
 
-  /** Takes a reference on the blob, creating its row when this is the first copy. */
   /** Takes a reference on the blob (creating its row for a first copy); returns its rowid. */
   private async referenceBlob(tx: WriteTx, hash: string, raw: Buffer, prepared: PreparedBlob | null, now: number): Promise<number> {
     if (!prepared) {
@@ -298,6 +289,7 @@ export class SqlMessages implements MessageStore {
         data: raw.length > this.ctx.inlineLimit ? null : raw,
         index_json: blob.indexJson,
         created_at: now,
+        crlf_size: blob.crlfSize,
       })
       // A concurrent first copy of the same bytes may have inserted it within this batch.
       .onConflict((oc) => oc.column('hash').doUpdateSet((eb) => ({ refcount: eb('blobs.refcount', '+', 1) })))

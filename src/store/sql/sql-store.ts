@@ -9,6 +9,7 @@ import type { SqlContext } from './context.ts';
 import { SqlDomains } from './domains.ts';
 import { SqlMailboxes } from './mailboxes.ts';
 import { SqlMessages } from './messages.ts';
+import { SqlPop } from './pop.ts';
 import { SqlSettings } from './settings.ts';
 
 export class SqlStore implements Store {
@@ -17,6 +18,7 @@ export class SqlStore implements Store {
   readonly settings: SqlSettings;
   readonly mailboxes: SqlMailboxes;
   readonly messages: SqlMessages;
+  readonly pop: SqlPop;
   readonly changes: ChangeFeed;
   private closed = false;
 
@@ -31,6 +33,7 @@ export class SqlStore implements Store {
     this.settings = new SqlSettings(ctx);
     this.mailboxes = new SqlMailboxes(ctx);
     this.messages = new SqlMessages(ctx);
+    this.pop = new SqlPop(ctx);
     this.changes = {
       subscribe: (accountId: number, l: ChangeListener): Unsubscribe => bus.subscribe(accountId, l),
       subscribeAll: (l: ChangeListener): Unsubscribe => bus.subscribeAll(l),

@@ -69,6 +69,8 @@ export interface MessagesTable {
   /** rowid of the blob row (the full-text index's key). */
   blob_id: number;
   email_id: string;
+  /** 1 once a POP3 session downloaded it (`pop.mode=gmail`). */
+  pop_downloaded: Generated<number>;
 }
 
 export interface BlobsTable {
@@ -79,6 +81,16 @@ export interface BlobsTable {
   data: Buffer | null;
   index_json: string;
   created_at: number;
+  /** Octets of the CRLF form POP3 sends; NULL for blobs stored before schema v3 (filled lazily). */
+  crlf_size: number | null;
+}
+
+export interface PopDownloadsTable {
+  account_id: number;
+  at: number;
+  remote_address: string;
+  retrieved: number;
+  deleted: number;
 }
 
 export interface ChangeLogTable {
@@ -119,5 +131,6 @@ export interface DB {
   change_log: ChangeLogTable;
   blob_text: BlobTextTable;
   blob_text_pending: { rowid: number };
+  pop_downloads: PopDownloadsTable;
   schema_version: SchemaVersionTable;
 }

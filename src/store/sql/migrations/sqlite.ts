@@ -103,4 +103,19 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
     // QRESYNC asks which UIDs a mailbox lost since a MODSEQ (RFC 7162 §3.2.5).
     `CREATE INDEX change_log_mailbox ON change_log(mailbox_id, modseq)`,
   ],
+  // v3: POP3. The octets of each blob's CRLF form (what RETR sends and LIST reports; NULL for
+  // older blobs, computed on first use), the download-once marker of `pop.mode=gmail` (on the
+  // message row, so it survives MOVE like the UIDL does), and the history of POP3 sessions.
+  [
+    `ALTER TABLE blobs ADD COLUMN crlf_size INTEGER`,
+    `ALTER TABLE messages ADD COLUMN pop_downloaded INTEGER NOT NULL DEFAULT 0`,
+    `CREATE TABLE pop_downloads (
+       account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+       at INTEGER NOT NULL,
+       remote_address TEXT NOT NULL,
+       retrieved INTEGER NOT NULL,
+       deleted INTEGER NOT NULL
+     )`,
+    `CREATE INDEX pop_downloads_account ON pop_downloads(account_id, at)`,
+  ],
 ];
