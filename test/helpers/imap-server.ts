@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { resolveConfig } from '../../src/core/config-schema.ts';
 import { acceptConnection, createServerContext } from '../../src/server/server.ts';
 import { createLogger, type Logger } from '../../src/core/log.ts';
-import type { ListenerName } from '../../src/core/config-schema.ts';
+import type { ConfigFile, ListenerName } from '../../src/core/config-schema.ts';
 import type { ProtocolFactory, ProtocolHandler, ServerContext, SessionTimeouts } from '../../src/server/protocol.ts';
 import { loadTls } from '../../src/server/tls.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -25,6 +25,8 @@ export interface ImapTestServerOptions {
    * each gets its own ephemeral port in `ports`.
    */
   readonly also?: Partial<Record<ListenerName, ProtocolFactory>>;
+  /** Config file values (e.g. `{ auth: { plaintext: 'tls-only' } }`); defaults otherwise. */
+  readonly config?: ConfigFile;
   /** Shorter autologout timers for the tests that wait for them. */
   readonly timeouts?: Partial<SessionTimeouts>;
   readonly clock?: Clock;
@@ -95,7 +97,7 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
     clock,
     onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
   });
-  const config = resolveConfig(dir.path, {}, { hostname: 'localhost', bind: '127.0.0.1' }, 'localhost');
+  const config = resolveConfig(dir.path, opts.config ?? {}, { hostname: 'localhost', bind: '127.0.0.1' }, 'localhost');
   const context = createServerContext({ config, store, log, clock, secureContext: tls.secureContext, timeouts: opts.timeouts });
   const { sessions } = context;
   const factories: [ListenerName, ProtocolFactory][] = [['imap', protocol], ...(Object.entries(opts.also ?? {}) as [ListenerName, ProtocolFactory][])];
@@ -132,7 +134,7 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-      await Promise.all(handlers.map((h) => h.shutdown?.().catch(() => undefined)));
+      await Promise.all(handlers.map(async (h) => h.shutdown?.().catch(() => undefined)));
       sessions.destroyAll();
       for (const s of sockets) s.destroy();
       await closed;

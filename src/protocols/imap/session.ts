@@ -17,6 +17,7 @@ import type { Socket } from 'node:net';
 import type { Change, Unsubscribe } from '../../store/changes.ts';
 import type { Account } from '../../store/types.ts';
 import type { Connection, ServerContext } from '../../server/protocol.ts';
+import { plaintextAllowed } from '../../auth/plaintext-policy.ts';
 import { capabilities } from './capabilities.ts';
 import { SessionOutput } from './session-output.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -26,7 +27,6 @@ import type { Completion, SessionState } from './session-types.ts';
 import { ImapReceiver, type ReceiverEvent } from './wire/receiver.ts';
 import { parseCommand } from './wire/parse-command.ts';
 import { WireError, type Command } from './wire/types.ts';
-import { LIMITS } from '../../core/limits.ts';
 
 const GREETING_TEXT = 'postkontor ready';
 /** Framed commands waiting behind a running one before the socket stops reading. */
@@ -111,22 +111,27 @@ export class ImapSession {
     }).join(' ');
   }
 
+  /** Password logins are allowed now (auth.plaintext; LOGINDISABLED when not, RFC 9051 §6.2.3). */
   loginAllowed(): boolean {
-    const policy = this.ctx.config.auth.plaintext;
-    if (policy === 'always' || this.secure) return true;
-    if (policy === 'tls-only') return false;
-    const a = this.conn.remoteAddress;
-    return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+    return plaintextAllowed(this.ctx.config.auth.plaintext, { secure: this.secure, remoteAddress: this.conn.remoteAddress });
   }
 
   // ---- input ----------------------------------------------------------------------------
 
+  private readonly onData = (chunk: Buffer): void => {
+    this.touch();
+    this.feed(chunk);
+  };
+
+  private readonly onClose = (): void => this.cleanup();
+
+  /**
+   * Listens to a socket. Only these two listeners are ever removed again (STARTTLS, COMPRESS):
+   * the composition root's own `close` listener unregisters the connection.
+   */
   private attach(socket: Socket): void {
-    socket.on('data', (chunk: Buffer) => {
-      this.touch();
-      this.feed(chunk);
-    });
-    socket.once('close', () => this.cleanup());
+    socket.on('data', this.onData);
+    socket.once('close', this.onClose);
   }
 
   /** Frames input (an empty chunk releases what a paused receiver holds) and runs what is due. */
@@ -213,7 +218,7 @@ export class ImapSession {
     const spec = COMMANDS[cmd.name];
     const started = Date.now();
     if (!spec.states.includes(this.state)) {
-      this.writeLine(`${cmd.tag} BAD ${this.wrongStateText(cmd.name)}`);
+      this.writeLine(`${cmd.tag} BAD ${this.wrongStateText(cmd.name, spec.states)}`);
       return;
     }
     try {
@@ -251,9 +256,10 @@ export class ImapSession {
     this.writeLine(`${cmd.tag} ${perr.kind} ${code}${perr.message}`);
   }
 
-  private wrongStateText(name: string): string {
+  private wrongStateText(name: string, states: readonly SessionState[]): string {
     if (this.state === 'not-authenticated') return `${name} requires authentication`;
-    if (this.state === 'authenticated') return `${name} requires a selected mailbox`;
+    if (states.includes('selected')) return `${name} requires a selected mailbox`;
+    if (states.includes('not-authenticated')) return `${name} is only allowed before logging in`;
     return `${name} is not allowed now`;
   }
 
@@ -363,8 +369,8 @@ export class ImapSession {
     const plain = this.socket;
     this.receiver.takeRemaining();
     this.events.length = 0;
-    plain.removeAllListeners('data');
-    plain.removeAllListeners('close');
+    plain.off('data', this.onData);
+    plain.off('close', this.onClose);
     const secure = new TLSSocket(plain, { isServer: true, secureContext: this.ctx.secureContext });
     secure.on('error', (err) => this.conn.log.debug({ err }, 'TLS error'));
     this.socket = secure;
@@ -382,7 +388,7 @@ export class ImapSession {
     const rest = this.receiver.takeRemaining();
     const inflate = zlib.createInflateRaw();
     this.out.compress();
-    socket.removeAllListeners('data');
+    socket.off('data', this.onData);
     socket.on('data', (chunk: Buffer) => {
       this.touch();
       inflate.write(chunk);
