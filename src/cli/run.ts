@@ -5,6 +5,7 @@
 import { isPkError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
 import { parseCommand, resolveDataDir, UsageError, type CliIo, type Command } from './command.ts';
+import { aliasCommands } from './alias.ts';
 import { domainCommands } from './domain.ts';
 import { serveCommand } from './serve.ts';
 import { settingsCommands } from './settings.ts';
@@ -14,10 +15,11 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   ...domainCommands,
   ...userCommands,
+  ...aliasCommands,
   ...settingsCommands,
 ];
 
-const GROUPS = ['domain', 'user', 'settings'] as const;
+const GROUPS = ['domain', 'user', 'alias', 'settings'] as const;
 
 function commandHelp(cmd: Command): string {
   const lines = [`usage: postkontor ${cmd.usage}`, '', cmd.summary];

@@ -48,6 +48,40 @@ export interface AccountStore {
   setAdmin(address: string, admin: boolean): Promise<void>;
 }
 
+/** One alias: mail for `source` goes to `target`. */
+export interface Alias {
+  /** A full address of a local domain, or `@domain` for the domain's catch-all. */
+  readonly source: string;
+  /** A local account or an address elsewhere (then the mail is forwarded). */
+  readonly target: string;
+  readonly createdAt: number;
+}
+
+/** Where mail for one address goes, as delivery sees it. */
+export interface Recipients {
+  /** Local accounts that get a copy. */
+  readonly accounts: readonly Account[];
+  /** Addresses elsewhere the mail is forwarded to. */
+  readonly external: readonly string[];
+}
+
+export interface AliasStore {
+  /**
+   * Adds `source` → `target`. The source's domain must be local and the source must not be an
+   * account (an account receives its own mail; forward it with `forward.to`).
+   */
+  add(source: string, target: string): Promise<Alias>;
+  /** Removes one target of `source`, or every target when `target` is omitted. */
+  remove(source: string, target?: string): Promise<void>;
+  list(domain?: string): Promise<Alias[]>;
+  /**
+   * Resolves an address: an account gets its own mail; otherwise the alias's targets (aliases
+   * of aliases followed up to a depth of 10, loops ignored); otherwise the domain's catch-all;
+   * otherwise nobody (both lists empty).
+   */
+  resolve(address: string): Promise<Recipients>;
+}
+
 export interface SettingsStore {
   /** Typed values with defaults filled in, plus when each stored key was last set. */
   get(accountId: number): Promise<{
@@ -281,6 +315,7 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly domains: DomainStore;
   readonly accounts: AccountStore;
+  readonly aliases: AliasStore;
   readonly settings: SettingsStore;
   readonly mailboxes: MailboxStore;
   readonly messages: MessageStore;

@@ -281,6 +281,33 @@ describe('postkontor on a data directory', () => {
     assert.match(list.stdout, /^imap\.enabled +true +default +true \| false$/m);
   });
 
+  test('aliases and catch-alls: add, list, remove, refusals', async () => {
+    ok(await run(['alias', 'add', 'Sales@Example.org', 'alice@example.org']), 'alias sales@example.org -> alice@example.org added\n');
+    const [second, catchAll, dup, isAccount, foreign, bad] = await Promise.all([
+      run(['alias', 'add', 'sales@example.org', 'friend@elsewhere.example']),
+      run(['alias', 'add', '@example.net', 'alice@example.org']),
+      run(['alias', 'add', 'sales@example.org', 'alice@example.org']),
+      run(['alias', 'add', 'alice@example.org', 'bob@example.org']),
+      run(['alias', 'add', 'x@elsewhere.example', 'alice@example.org']),
+      run(['alias', 'add', 'sales', 'alice@example.org']),
+    ]);
+    ok(second, 'alias sales@example.org -> friend@elsewhere.example added\n');
+    ok(catchAll, 'alias @example.net -> alice@example.org added\n');
+    fails(dup, 1, 'alias sales@example.org -> alice@example.org already exists');
+    fails(isAccount, 1, 'alice@example.org is an account; forward its mail with the forward.to setting instead');
+    fails(foreign, 1, 'domain elsewhere.example is not a local domain (postkontor domain add elsewhere.example)');
+    fails(bad, 1, 'invalid address "sales": expected local-part@domain, e.g. alice@example.org');
+    ok(
+      await run(['alias', 'list']),
+      '@example.net -> alice@example.org\nsales@example.org -> alice@example.org\nsales@example.org -> friend@elsewhere.example\n',
+    );
+    ok(await run(['alias', 'list', 'example.net']), '@example.net -> alice@example.org\n');
+    ok(await run(['alias', 'remove', 'sales@example.org', 'friend@elsewhere.example']), 'alias sales@example.org -> friend@elsewhere.example removed\n');
+    ok(await run(['alias', 'remove', '@example.net']), 'aliases of @example.net removed\n');
+    fails(await run(['alias', 'remove', '@example.net']), 1, 'no alias @example.net');
+    ok(await run(['alias', 'list']), 'sales@example.org -> alice@example.org\n');
+  });
+
   test('POSTKONTOR_DATA selects the data directory; --data wins over it', async () => {
     const other = await tempDir();
     try {

@@ -1,5 +1,6 @@
 import { openStore } from '../../src/store/open-store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { aliasConformance } from './aliases.suite.ts';
 import { popConformance } from './pop.suite.ts';
 import { storeConformance, type StoreFactory } from './store.suite.ts';
 
@@ -13,3 +14,4 @@ const sqlite: StoreFactory = {
 
 storeConformance('sqlite', sqlite);
 popConformance('sqlite', sqlite);
+aliasConformance('sqlite', sqlite);

@@ -52,6 +52,11 @@ export class SqlDomains implements DomainStore {
           `domain ${name} still has ${users.n} user(s); remove them first`,
         );
       }
+      // The domain's aliases and catch-all go with it.
+      await tx.db
+        .deleteFrom('aliases')
+        .where((eb) => eb.or([eb('source', '=', `@${name}`), eb('source', 'like', `%@${name}`)]))
+        .execute();
       const res = await tx.db.deleteFrom('domains').where('name', '=', name).executeTakeFirst();
       if (Number(res.numDeletedRows) === 0) {
         throw new PkError('PK_ERR_DOMAIN_NOT_FOUND', `no such domain: ${name}`);

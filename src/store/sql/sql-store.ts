@@ -4,6 +4,7 @@ import type { ChangeBus } from '../change-bus.ts';
 import type { Change, ChangeListener, Unsubscribe } from '../changes.ts';
 import type { ChangeFeed, Store, StoreStats } from '../ports.ts';
 import { SqlAccounts } from './accounts.ts';
+import { SqlAliases } from './aliases.ts';
 import { readChangesSince } from './change-log.ts';
 import type { SqlContext } from './context.ts';
 import { SqlDomains } from './domains.ts';
@@ -15,6 +16,7 @@ import { SqlSettings } from './settings.ts';
 export class SqlStore implements Store {
   readonly domains: SqlDomains;
   readonly accounts: SqlAccounts;
+  readonly aliases: SqlAliases;
   readonly settings: SqlSettings;
   readonly mailboxes: SqlMailboxes;
   readonly messages: SqlMessages;
@@ -30,6 +32,7 @@ export class SqlStore implements Store {
   ) {
     this.domains = new SqlDomains(ctx);
     this.accounts = new SqlAccounts(ctx);
+    this.aliases = new SqlAliases(ctx);
     this.settings = new SqlSettings(ctx);
     this.mailboxes = new SqlMailboxes(ctx);
     this.messages = new SqlMessages(ctx);

@@ -85,6 +85,12 @@ export interface BlobsTable {
   crlf_size: number | null;
 }
 
+export interface AliasesTable {
+  source: string;
+  target: string;
+  created_at: number;
+}
+
 export interface PopDownloadsTable {
   account_id: number;
   at: number;
@@ -132,5 +138,6 @@ export interface DB {
   blob_text: BlobTextTable;
   blob_text_pending: { rowid: number };
   pop_downloads: PopDownloadsTable;
+  aliases: AliasesTable;
   schema_version: SchemaVersionTable;
 }

@@ -118,4 +118,13 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
      )`,
     `CREATE INDEX pop_downloads_account ON pop_downloads(account_id, at)`,
   ],
+  // v4: aliases and catch-alls (source `@domain`), resolved at RCPT time.
+  [
+    `CREATE TABLE aliases (
+       source TEXT NOT NULL,
+       target TEXT NOT NULL,
+       created_at INTEGER NOT NULL,
+       PRIMARY KEY (source, target)
+     ) WITHOUT ROWID`,
+  ],
 ];
