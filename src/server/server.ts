@@ -20,9 +20,10 @@ import { openStore } from '../store/open-store.ts';
 import { LoginLimiter } from '../auth/login-limiter.ts';
 import { NOT_AVAILABLE } from './not-available.ts';
 import { imapProtocol } from '../protocols/imap/index.ts';
+import { pop3Protocol } from '../protocols/pop3/index.ts';
 
 /** The protocols that exist so far; the rest answer "not yet available". */
-const IMPLEMENTED: Partial<Record<ProtocolFamily, ProtocolFactory>> = { imap: imapProtocol };
+const IMPLEMENTED: Partial<Record<ProtocolFamily, ProtocolFactory>> = { imap: imapProtocol, pop3: pop3Protocol };
 import {
   LISTENER_KINDS,
   type ProtocolFactory,

@@ -68,6 +68,12 @@ function logoutAfterGreeting(socket: Socket): Promise<string> {
   return readAll(socket);
 }
 
+/** POP3: CAPA and QUIT pipelined after the greeting (RFC 2449 PIPELINING). */
+function capaThenQuit(socket: Socket): Promise<string> {
+  socket.once('data', () => socket.write('CAPA\r\nQUIT\r\n'));
+  return readAll(socket);
+}
+
 function plain(port: number): Promise<string> {
   return readAll(netConnect({ host: '127.0.0.1', port }));
 }
@@ -105,7 +111,7 @@ describe('postkontor serve', () => {
     await dir.cleanup();
   });
 
-  test('starts, lists its listeners, serves IMAP, answers "not yet available" on the others, stops on SIGTERM', async () => {
+  test('starts, lists its listeners, serves IMAP and POP3, answers "not yet available" on the others, stops on SIGTERM', async () => {
     const free = await freePorts(8);
     const ports = Object.fromEntries(PORT_FLAGS.map((p, i) => [p, free[i] ?? 0])) as Ports;
     ports.pop3s = 0; // 0 disables a listener
@@ -126,7 +132,7 @@ describe('postkontor serve', () => {
       const rows: [string, string, string][] = [
         ['IMAP', String(ports.imap), 'STARTTLS'],
         ['IMAPS', String(ports.imaps), 'implicit TLS'],
-        ['POP3', String(ports.pop3), 'none'],
+        ['POP3', String(ports.pop3), 'STARTTLS'],
         ['SMTP', String(ports.smtp), 'none'],
         ['Submission', String(ports.submission), 'none'],
         ['Submissions', String(ports.submissions), 'implicit TLS'],
@@ -142,7 +148,7 @@ describe('postkontor serve', () => {
         logoutAfterGreeting(netConnect({ host: '127.0.0.1', port: ports.imap })),
         // rejectUnauthorized:false only because this is the test's own self-signed certificate.
         logoutAfterGreeting(tlsConnect({ host: '127.0.0.1', port: ports.imaps, rejectUnauthorized: false, servername: 'localhost' })),
-        plain(ports.pop3),
+        capaThenQuit(netConnect({ host: '127.0.0.1', port: ports.pop3 })),
         plain(ports.smtp),
         plain(ports.submission),
         tlsGreeting(ports.submissions),
@@ -156,7 +162,25 @@ describe('postkontor serve', () => {
       assert.match(imaps, /^\* OK \[CAPABILITY IMAP4rev1 [^\]]*\bAUTH=PLAIN AUTH=LOGIN\] postkontor ready\r\n/);
       assert.doesNotMatch(imaps, /STARTTLS/);
       assert.ok(imaps.endsWith(bye));
-      assert.equal(pop3, '-ERR [SYS/PERM] postkontor POP3 is not yet available\r\n');
+      // POP3 likewise: STLS, and neither USER nor SASL before it under "tls-only".
+      assert.equal(
+        pop3,
+        [
+          '+OK postkontor POP3 ready',
+          '+OK capability list follows',
+          'TOP',
+          'UIDL',
+          'RESP-CODES',
+          'AUTH-RESP-CODE',
+          'PIPELINING',
+          'EXPIRE 0 USER',
+          'STLS',
+          'IMPLEMENTATION postkontor',
+          '.',
+          '+OK postkontor POP3 server signing off',
+          '',
+        ].join('\r\n'),
+      );
       assert.equal(smtp, '421 4.3.2 file.example postkontor SMTP is not yet available\r\n');
       assert.equal(submission, smtp);
       assert.equal(submissions, smtp);
