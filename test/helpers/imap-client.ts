@@ -1,6 +1,7 @@
 /**
  * A byte-exact test client connection: writes exactly what it is told (optionally in small
- * chunks) and reads whole server responses (a line, or a line interrupted by `{n}` literals).
+ * chunks) and reads whole server responses: for IMAP a line, or a line interrupted by `{n}`
+ * literals; with `{ literals: false }` (POP3) every CRLF-terminated line is one response.
  * It never sleeps: every read waits for bytes, the close, or a deadline.
  */
 import { connect, type Socket } from 'node:net';
@@ -39,7 +40,11 @@ export class TestConnection {
   #error: Error | null = null;
   #wake: (() => void) | null = null;
 
-  private constructor(socket: Socket) {
+  private constructor(
+    socket: Socket,
+    /** Lines ending in `{n}` announce n octets of literal data (IMAP); off for POP3. */
+    readonly literals: boolean,
+  ) {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => {
@@ -56,11 +61,11 @@ export class TestConnection {
     });
   }
 
-  static open(port: number): Promise<TestConnection> {
+  static open(port: number, opts: { readonly literals?: boolean } = {}): Promise<TestConnection> {
     return new Promise((resolve, reject) => {
       const s = connect({ host: '127.0.0.1', port }, () => {
         s.off('error', reject);
-        resolve(new TestConnection(s));
+        resolve(new TestConnection(s, opts.literals ?? true));
       });
       s.once('error', reject);
     });
@@ -118,7 +123,7 @@ export class TestConnection {
       const line = this.#buf.subarray(off, at).toString('utf8');
       texts.push(line);
       off = at + 2;
-      const lit = LITERAL_AT_END.exec(line);
+      const lit = this.literals ? LITERAL_AT_END.exec(line) : null;
       if (!lit) return { response: { texts, literals }, length: off };
       const n = Number(lit[1]);
       if (this.#buf.length < off + n) return null;

@@ -1,15 +1,24 @@
 /**
- * Runs a parsed transcript against a server: loads the fixtures through the store API, opens
- * connections as the exchange first names them, sends client bytes the way the variant says
- * (line by line, in small chunks, or pipelined) and matches every server response. Any failure
- * throws a TranscriptFailure whose message is the whole exchange so far.
+ * Runs a parsed transcript (IMAP or POP3) against a server: loads the fixtures through the store
+ * API, opens connections as the exchange first names them (each on its protocol's port), sends
+ * client bytes the way the variant says (line by line, in small chunks, or pipelined) and matches
+ * every server response. Any failure throws a TranscriptFailure whose message is the whole
+ * exchange so far.
  */
 import { readFileSync } from 'node:fs';
 import { hashPassword } from '../../src/auth/password.ts';
-import type { Store } from '../../src/store/ports.ts';
+import type { PopUpdateItem, Store } from '../../src/store/ports.ts';
 import { ConnectionClosed, formatResponse, ReadTimeout, TestConnection, type Response } from './imap-client.ts';
 import { expandClientText, matchLine, UnboundCapture, type Captures } from './imap-match.ts';
-import type { ExpectEvent, SendEvent, Transcript, TranscriptEvent } from './imap-transcript.ts';
+import {
+  connectionProtocol,
+  type CloseEvent,
+  type ExpectEvent,
+  type SendEvent,
+  type Transcript,
+  type TranscriptEvent,
+  type TranscriptProtocol,
+} from './imap-transcript.ts';
 import { sampleMessage } from './messages.ts';
 
 export interface Variant {
@@ -29,7 +38,10 @@ export const VARIANTS: readonly Variant[] = [
 ];
 
 export interface RunOptions {
+  /** The port of the transcript's own protocol. */
   readonly port: number;
+  /** Ports of other protocols, for `connection N PROTOCOL` lines. */
+  readonly ports?: Partial<Record<TranscriptProtocol, number>>;
   readonly variant: Variant;
   /** How long one step may wait for its expected bytes (default 5 s). */
   readonly stepTimeoutMs?: number;
@@ -55,6 +67,8 @@ export async function loadFixtures(store: Store, t: Transcript): Promise<void> {
       passwordHash: await hash,
       ...(a.quotaBytes !== undefined ? { quotaBytes: a.quotaBytes } : {}),
     });
+    const loadedAt = Date.now();
+    const downloaded: PopUpdateItem[] = [];
     for (const name of a.mailboxes) await store.mailboxes.create(account.id, name);
     for (const name of a.subscribe) await store.mailboxes.setSubscribed(account.id, name, true);
     for (const name of a.unsubscribe) await store.mailboxes.setSubscribed(account.id, name, false);
@@ -74,22 +88,33 @@ export async function loadFixtures(store: Store, t: Transcript): Promise<void> {
       if (m.inline) raw = m.inline;
       else if (m.source.startsWith('sample:')) raw = sampleMessage(Number(m.source.slice(7)));
       else raw = readFileSync(new URL(m.source, FIXTURES));
-      await store.messages.append(account.id, box.id, { raw, flags: m.flags, internalDate: m.date ?? FIXTURE_DATE });
+      const internalDate = m.ageMs !== undefined ? loadedAt - m.ageMs : (m.date ?? FIXTURE_DATE);
+      const added = await store.messages.append(account.id, box.id, { raw, flags: m.flags, internalDate });
+      if (m.downloaded) downloaded.push({ id: added.id, mailboxId: box.id, action: 'keep', markDownloaded: true });
     }
     await claim(a.messages.length);
+    if (downloaded.length) await store.pop.update(account.id, downloaded, { remoteAddress: '127.0.0.1', retrieved: downloaded.length, deleted: 0 });
   }
 }
+
+/** A continuation request (IMAP `+ text`, POP3 SASL `+ base64`; not POP3's `+OK`). */
+const CONTINUATION = /^\+(?: |$)/;
 
 /** The pipelined variant's events: runs of one connection's sends merged, literal `+` dropped. */
 export function pipelineEvents(events: readonly TranscriptEvent[]): TranscriptEvent[] {
   const out: TranscriptEvent[] = [];
   let open: { send: SendEvent; pieces: SendEvent['pieces'] } | null = null;
   for (const e of events) {
+    if (e.kind === 'close') {
+      out.push(e);
+      open = null;
+      continue;
+    }
     if (e.kind === 'expect') {
       if (e.literalContinuation) continue;
       out.push(e);
       // A continuation request must be waited for; another connection's line orders the runs.
-      if (open && (e.conn !== open.send.conn || e.texts[0]!.startsWith('+'))) open = null;
+      if (open && (e.conn !== open.send.conn || CONTINUATION.test(e.texts[0]!))) open = null;
       continue;
     }
     const pieces = e.pieces.map((p, i) =>
@@ -134,11 +159,32 @@ class Run {
   async conn(n: number): Promise<TestConnection> {
     let c = this.conns.get(n);
     if (!c) {
-      c = await TestConnection.open(this.opts.port);
+      const protocol = connectionProtocol(this.t, n);
+      const port = protocol === this.t.protocol ? this.opts.port : this.opts.ports?.[protocol];
+      if (port === undefined) this.fail(`connection ${n} speaks ${protocol}, but the server has no ${protocol} port`);
+      c = await TestConnection.open(port, { literals: protocol === 'imap' });
       this.conns.set(n, c);
-      this.trace.push(`   (connection ${n} opened)`);
+      this.trace.push(`   (connection ${n} opened${protocol === this.t.protocol ? '' : `, ${protocol}`})`);
     }
     return c;
+  }
+
+  /** `C: <<close>>` (our side closes, the server must follow) and `S: <<closed>>` (the server closes). */
+  async closing(e: CloseEvent): Promise<void> {
+    const c = await this.conn(e.conn);
+    if (e.by === 'client') {
+      this.trace.push(`C${e.conn}> (closes the connection)`);
+      if (!c.closed) c.end();
+    }
+    const closed = await c.waitClosed(Date.now() + this.timeout);
+    if (c.pending.length) {
+      this.trace.push(`S${e.conn}< ${JSON.stringify(c.pending.toString('utf8').slice(0, 2000))}`);
+      this.fail(`line ${e.line + 1}: unexpected output on connection ${e.conn} before it closed`);
+    }
+    if (!closed) {
+      this.fail(`line ${e.line + 1}: connection ${e.conn}: the server kept the connection open ${this.timeout} ms${e.by === 'client' ? ' after the client closed its side' : ''}`, e.conn);
+    }
+    this.trace.push(`S${e.conn}< (connection closed)`);
   }
 
   async send(e: SendEvent): Promise<void> {
@@ -219,7 +265,8 @@ class Run {
       this.trace.push(`S${group[0]!.conn}< ${formatResponse(r)}`);
       got.push(r);
       // A tagged response ends the untagged ones: no need to wait for the rest of the group.
-      if (!/^[*+]/.test(r.texts[0]!) && group.every((g) => /^[*+]/.test(g.texts[0]!))) {
+      const imap = connectionProtocol(this.t, group[0]!.conn) === 'imap';
+      if (imap && !/^[*+]/.test(r.texts[0]!) && group.every((g) => /^[*+]/.test(g.texts[0]!))) {
         this.fail(`lines ${group[0]!.line + 1}-${group.at(-1)!.line + 1}: the unordered group\n  ${all}\nreceived a tagged response after only ${i} of its ${group.length} responses:\n  ${got.map((x) => formatResponse(x)).join('\n  ')}`, group[0]!.conn);
       }
     }
@@ -272,6 +319,8 @@ export async function runTranscript(t: Transcript, opts: RunOptions): Promise<vo
       const e = events[i]!;
       if (e.kind === 'send') {
         await run.send(e);
+      } else if (e.kind === 'close') {
+        await run.closing(e);
       } else if (e.unordered) {
         const group = [e];
         while (true) {
@@ -294,8 +343,10 @@ export async function runTranscript(t: Transcript, opts: RunOptions): Promise<vo
 /**
  * What the server announces: the greeting's and CAPABILITY's list, and after a LOGIN as the
  * transcript's first account (when it has one) the login reply's and CAPABILITY's list again.
+ * For POP3: the CAPA lines (each line and its first word) before and after USER/PASS.
  */
 export async function probeCapabilities(port: number, t: Transcript, timeoutMs = 5000): Promise<Set<string>> {
+  if (t.protocol === 'pop3') return probePop3Capabilities(port, t, timeoutMs);
   const caps = new Set<string>();
   const c = await TestConnection.open(port);
   const take = (text: string): void => {
@@ -324,6 +375,33 @@ export async function probeCapabilities(port: number, t: Transcript, timeoutMs =
     }
     await c.write(Buffer.from('p4 LOGOUT\r\n'));
     await until('p4').catch(() => undefined);
+  } finally {
+    c.destroy();
+  }
+  return caps;
+}
+
+async function probePop3Capabilities(port: number, t: Transcript, timeoutMs: number): Promise<Set<string>> {
+  const caps = new Set<string>();
+  const c = await TestConnection.open(port, { literals: false });
+  const line = async (): Promise<string> => (await c.readResponse(Date.now() + timeoutMs)).texts[0]!;
+  const command = async (text: string): Promise<boolean> => {
+    await c.write(Buffer.from(`${text}\r\n`));
+    return (await line()).startsWith('+OK');
+  };
+  const capa = async (): Promise<void> => {
+    if (!(await command('CAPA'))) return;
+    for (let l = await line(); l !== '.'; l = await line()) {
+      caps.add(l.toUpperCase());
+      caps.add(l.split(' ')[0]!.toUpperCase());
+    }
+  };
+  try {
+    await line();
+    await capa();
+    const a = t.accounts[0];
+    if (a && (await command(`USER ${a.address}`)) && (await command(`PASS ${a.password}`))) await capa();
+    await command('QUIT').catch(() => false);
   } finally {
     c.destroy();
   }

@@ -50,18 +50,27 @@ export const IMAP_MODULE_MISSING = 'the IMAP server module src/protocols/imap/in
 const IMAP_MODULE = new URL('../../src/protocols/imap/index.ts', import.meta.url);
 
 /** Loads `imapProtocol`; a missing module or export is reported as IMAP_MODULE_MISSING. */
-export async function loadImapProtocol(): Promise<ProtocolFactory> {
-  let mod: { imapProtocol?: unknown };
-  if (!existsSync(IMAP_MODULE)) throw new Error(`${IMAP_MODULE_MISSING} (no such file)`);
+export function loadImapProtocol(): Promise<ProtocolFactory> {
+  return loadProtocolModule(IMAP_MODULE, 'imapProtocol', IMAP_MODULE_MISSING);
+}
+
+/**
+ * Loads the ProtocolFactory `name` exported by the module at `file`; a missing file or export
+ * throws an Error whose text starts with `missing` (e.g. IMAP_MODULE_MISSING).
+ */
+export async function loadProtocolModule(file: URL, name: string, missing: string): Promise<ProtocolFactory> {
+  let mod: Record<string, unknown>;
+  const shown = file.pathname.slice(file.pathname.lastIndexOf('/src/') + 1);
+  if (!existsSync(file)) throw new Error(`${missing} (no such file)`);
   try {
-    mod = (await import(IMAP_MODULE.href)) as { imapProtocol?: unknown };
+    mod = (await import(file.href)) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`cannot load src/protocols/imap/index.ts: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot load ${shown}: ${(err as Error).message}`, { cause: err });
   }
-  if (typeof mod.imapProtocol !== 'function') {
-    throw new Error(`${IMAP_MODULE_MISSING} (it does not export imapProtocol: ProtocolFactory)`);
+  if (typeof mod[name] !== 'function') {
+    throw new Error(`${missing} (it does not export ${name}: ProtocolFactory)`);
   }
-  return mod.imapProtocol as ProtocolFactory;
+  return mod[name] as ProtocolFactory;
 }
 
 // RSA key generation is the slowest part of a start; one certificate serves every test server.

@@ -1,8 +1,14 @@
 /**
  * Parses a transcript file (format: test/transcripts/README.md) into fixtures and a list of
- * events: sends (client bytes, possibly with literal data) and expectations (one server response,
- * possibly spanning literals). Parse errors name the file line.
+ * events: sends (client bytes, possibly with literal data), expectations (one server response,
+ * possibly spanning literals), and connection closes. The transcript's protocol decides the
+ * framing: IMAP has `{n}` literals in C and S lines; in POP3 every line is just a line (a
+ * multi-line answer is its S lines, the terminating `S: .` included). Parse errors name the line.
  */
+
+/** The protocols a transcript (or one of its connections) can speak. */
+export type TranscriptProtocol = 'imap' | 'pop3';
+const PROTOCOLS: readonly TranscriptProtocol[] = ['imap', 'pop3'];
 
 /** One piece of client bytes: text (captures `${x}` substituted at send time) or raw literal data. */
 export type Piece = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'data'; readonly data: Buffer };
@@ -29,7 +35,19 @@ export interface ExpectEvent {
   readonly literalContinuation: boolean;
 }
 
-export type TranscriptEvent = SendEvent | ExpectEvent;
+/** `C: <<close>>`: the client closes its side (no QUIT/LOGOUT); `S: <<closed>>`: the server must close. */
+export interface CloseEvent {
+  readonly kind: 'close';
+  /** Who closes: the client (`<<close>>`) or, as expected, the server (`<<closed>>`). */
+  readonly by: 'client' | 'server';
+  readonly conn: number;
+  readonly line: number;
+}
+
+export type TranscriptEvent = SendEvent | ExpectEvent | CloseEvent;
+
+const CLIENT_CLOSE = '<<close>>';
+const SERVER_CLOSED = '<<closed>>';
 
 export interface MessageFixture {
   readonly line: number;
@@ -39,6 +57,10 @@ export interface MessageFixture {
   readonly inline?: Buffer;
   readonly flags: string[];
   readonly date?: number;
+  /** `date=-Nd`: INTERNALDATE this many ms before the fixtures are loaded. */
+  readonly ageMs?: number;
+  /** Marked as downloaded by an earlier POP3 session (the `pop.mode=gmail` marker). */
+  readonly downloaded?: boolean;
 }
 
 export interface AccountFixture {
@@ -58,10 +80,21 @@ export interface Transcript {
   readonly name: string;
   readonly source: string;
   readonly lines: string[];
+  /** What the connections speak unless `connection N PROTOCOL` says otherwise. */
+  readonly protocol: TranscriptProtocol;
+  /** Connections that speak another protocol than the transcript's (on that protocol's port). */
+  readonly connections: ReadonlyMap<number, TranscriptProtocol>;
   readonly accounts: AccountFixture[];
   readonly requires: string[];
   readonly pipeline: boolean;
+  /** `idle-timeout: MS`: the server's autologout timers for this transcript. */
+  readonly idleTimeoutMs?: number;
   readonly events: TranscriptEvent[];
+}
+
+/** What connection `conn` of `t` speaks. */
+export function connectionProtocol(t: Pick<Transcript, 'protocol' | 'connections'>, conn: number): TranscriptProtocol {
+  return t.connections.get(conn) ?? t.protocol;
 }
 
 export class TranscriptSyntaxError extends Error {}
@@ -95,12 +128,26 @@ function parseFlags(v: string): string[] {
   return v === '' ? [] : v.split(',').map((f) => f.trim()).filter(Boolean);
 }
 
-function parseHeader(
-  header: string[],
-  fail: (line: number, msg: string) => never,
-): { accounts: AccountFixture[]; requires: string[]; pipeline: boolean } {
+interface Header {
+  accounts: AccountFixture[];
+  requires: string[];
+  pipeline: boolean;
+  connections: Map<number, TranscriptProtocol>;
+  idleTimeoutMs?: number;
+}
+
+/** An inline message's bytes: `newline=lf` ends lines in a bare LF, `final-newline=no` drops the last one. */
+function inlineBytes(body: string[], opts: readonly string[]): Buffer {
+  const eol = opts.includes('newline=lf') ? '\n' : '\r\n';
+  const text = body.map((l) => `${l}${eol}`).join('');
+  return Buffer.from(opts.includes('final-newline=no') ? text.slice(0, -eol.length) : text, 'utf8');
+}
+
+function parseHeader(header: string[], fail: (line: number, msg: string) => never): Header {
   const accounts: AccountFixture[] = [];
   const requires: string[] = [];
+  const connections = new Map<number, TranscriptProtocol>();
+  let idleTimeoutMs: number | undefined;
   let pipeline = true;
   let i = 0;
   const current = (line: number): AccountFixture => {
@@ -122,6 +169,18 @@ function parseHeader(
         if (rest[0] !== 'no' && rest[0] !== 'yes') fail(line, 'pipeline: takes "no" or "yes"');
         pipeline = rest[0] === 'yes';
         break;
+      case 'idle-timeout:':
+        idleTimeoutMs = Number(rest[0]);
+        if (rest.length !== 1 || !Number.isInteger(idleTimeoutMs) || idleTimeoutMs <= 0) fail(line, 'idle-timeout: MS');
+        break;
+      case 'connection': {
+        const [n, protocol] = rest as [string?, TranscriptProtocol?];
+        if (rest.length !== 2 || !/^[1-9][0-9]*$/.test(n ?? '') || !PROTOCOLS.includes(protocol!)) {
+          fail(line, `connection N PROTOCOL (${PROTOCOLS.join(' or ')})`);
+        }
+        connections.set(Number(n), protocol!);
+        break;
+      }
       case 'account': {
         const [address, password, ...opts] = rest;
         if (!address || !password) fail(line, 'account ADDRESS PASSWORD [quota=BYTES]');
@@ -160,15 +219,20 @@ function parseHeader(
         break;
       case 'message': {
         const [mailbox, source, ...opts] = rest;
-        if (!mailbox || !source) fail(line, 'message MAILBOX (FILE.eml|sample:N|inline) [flags=A,B] [date=ISO]');
+        if (!mailbox || !source) fail(line, 'message MAILBOX (FILE.eml|sample:N|inline) [flags=A,B] [date=ISO|date=-Nd] [downloaded]');
         let flags: string[] = [];
         let date: number | undefined;
+        let ageMs: number | undefined;
+        let downloaded = false;
         for (const o of opts) {
+          const days = /^date=-(\d+)d$/.exec(o);
           if (o.startsWith('flags=')) flags = parseFlags(o.slice(6));
+          else if (days) ageMs = Number(days[1]) * 86_400_000;
           else if (o.startsWith('date=')) {
             date = Date.parse(o.slice(5));
             if (Number.isNaN(date)) fail(line, `bad date ${o.slice(5)}`);
-          } else fail(line, `unknown message option ${o}`);
+          } else if (o === 'downloaded') downloaded = true;
+          else if (source !== 'inline' || (o !== 'newline=lf' && o !== 'final-newline=no')) fail(line, `unknown message option ${o}`);
         }
         let inline: Buffer | undefined;
         if (source === 'inline') {
@@ -176,20 +240,29 @@ function parseHeader(
           while (i < header.length && header[i] !== '.') body.push(header[i++]!.replace(/^\./, ''));
           if (i >= header.length) fail(line, 'inline message has no terminating "." line');
           i++;
-          inline = Buffer.from(body.map((l) => `${l}\r\n`).join(''), 'utf8');
+          inline = inlineBytes(body, opts);
         }
-        current(line).messages.push({ line: line + 1, mailbox, source, flags, ...(date !== undefined ? { date } : {}), ...(inline ? { inline } : {}) });
+        current(line).messages.push({
+          line: line + 1,
+          mailbox,
+          source,
+          flags,
+          ...(date !== undefined ? { date } : {}),
+          ...(ageMs !== undefined ? { ageMs } : {}),
+          ...(downloaded ? { downloaded } : {}),
+          ...(inline ? { inline } : {}),
+        });
         break;
       }
       default:
         fail(line, `unknown fixture line "${raw}"`);
     }
   }
-  return { accounts, requires, pipeline };
+  return { accounts, requires, pipeline, connections, ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}) };
 }
 
 /** Splits the file into header and exchange and builds the event list. */
-export function parseTranscript(name: string, source: string): Transcript {
+export function parseTranscript(name: string, source: string, protocol: TranscriptProtocol = 'imap'): Transcript {
   const lines = source.replace(/\r\n/g, '\n').split('\n');
   if (lines.at(-1) === '') lines.pop();
   const fail: (line: number, msg: string) => never = (line, msg) => {
@@ -210,7 +283,10 @@ export function parseTranscript(name: string, source: string): Transcript {
   }
   const header = lines.slice(0, h);
   const fixtures = parseHeader(header, (line, msg) => fail(line, msg));
+  const speaks = (conn: number): TranscriptProtocol => connectionProtocol({ protocol, connections: fixtures.connections }, conn);
   const events: TranscriptEvent[] = [];
+  // Connections closed by `<<close>>` / `<<closed>>`, and where.
+  const ended = new Map<number, number>();
   // A send waiting for its literal data (after a synchronising literal's `+`).
   const pendingData = new Map<number, { n: number; line: number; sawPlus: boolean; send: SendEvent | null }>();
   let i = h + 1;
@@ -224,6 +300,15 @@ export function parseTranscript(name: string, source: string): Transcript {
     const [, who, num, tilde, textRaw] = m as unknown as [string, string, string, string, string | undefined];
     const conn = num === '' ? 1 : Number(num);
     const text = textRaw ?? '';
+    if (ended.has(conn)) fail(line, `connection ${conn} was closed on line ${ended.get(conn)! + 1}`);
+    const hasLiterals = speaks(conn) === 'imap';
+    if (text === CLIENT_CLOSE || text === SERVER_CLOSED) {
+      if (tilde || (text === CLIENT_CLOSE) !== (who === 'C')) fail(line, `write "C${num}: ${CLIENT_CLOSE}" or "S${num}: ${SERVER_CLOSED}"`);
+      if (pendingData.has(conn)) fail(line, `connection ${conn} still has a literal in progress`);
+      events.push({ kind: 'close', by: text === CLIENT_CLOSE ? 'client' : 'server', conn, line });
+      ended.set(conn, line);
+      continue;
+    }
     if (who === 'C') {
       if (tilde) fail(line, '"~" is for S lines only');
       const waiting = pendingData.get(conn);
@@ -239,7 +324,7 @@ export function parseTranscript(name: string, source: string): Transcript {
         send = { kind: 'send', conn, line, pieces: [{ kind: 'text', text: `${text}\r\n` }], syncLiteral: false };
         events.push(send);
       }
-      const lit = LITERAL_AT_END.exec(text);
+      const lit = hasLiterals ? LITERAL_AT_END.exec(text) : null;
       if (lit) {
         const n = Number(lit[1]);
         if (lit[2] === '+') {
@@ -276,7 +361,7 @@ export function parseTranscript(name: string, source: string): Transcript {
     }
     const texts = [text];
     const literals: Buffer[] = [];
-    let lit = LITERAL_AT_END.exec(text);
+    let lit = hasLiterals ? LITERAL_AT_END.exec(text) : null;
     while (lit) {
       if (tilde) fail(line, 'S~ lines cannot carry literals');
       const block = readBlock(lines, i, Number(lit[1]), i - 1, fail);
@@ -302,9 +387,12 @@ export function parseTranscript(name: string, source: string): Transcript {
     name,
     source,
     lines,
+    protocol,
+    connections: fixtures.connections,
     accounts: fixtures.accounts,
     requires: fixtures.requires,
     pipeline: fixtures.pipeline,
+    ...(fixtures.idleTimeoutMs !== undefined ? { idleTimeoutMs: fixtures.idleTimeoutMs } : {}),
     events,
   };
 }

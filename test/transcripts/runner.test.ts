@@ -159,10 +159,11 @@ describe('failures are reported', () => {
   });
 });
 
+function bad(text: string, re: RegExp): void {
+  assert.throws(() => parseTranscript('bad.txt', text), (err: unknown) => err instanceof TranscriptSyntaxError && re.test(err.message));
+}
+
 describe('the parser', () => {
-  const bad = (text: string, re: RegExp): void => {
-    assert.throws(() => parseTranscript('bad.txt', text), (err: unknown) => err instanceof TranscriptSyntaxError && re.test(err.message));
-  };
   test('a wrong literal count is refused with both counts', () => {
     bad('# c\n\nC: a ECHO {4+}\nabc\n.\nC:\n', /bad\.txt:3: literal announces \{4\} but its block holds 3 octets \(5 with a final CRLF\)/);
   });
@@ -196,6 +197,59 @@ describe('the parser', () => {
     const literal = sends[1]!.pieces.map((p) => (p.kind === 'text' ? p.text : `<${p.data.length}>`)).join('');
     assert.equal(literal, 'd ECHO ${uv} x\r\ne ECHO {5+}\r\n<5> and {10+}\r\n<10> end\r\nf LEN {10+}\r\n<10>\r\ng SHUFFLE\r\n');
     assert.ok(!pipelineEvents(t.events).some((e) => e.kind === 'expect' && e.literalContinuation));
+  });
+});
+
+describe('POP3 framing and connection lines', () => {
+  test('a POP3 transcript has no literals: `{n}` is plain text in C and S lines', () => {
+    const t = parseTranscript('p.txt', '# c\n\nS: +OK ready\nC: RETR {5}\nS: -ERR {5}\nS: .\n', 'pop3');
+    assert.equal(t.protocol, 'pop3');
+    const sends = t.events.filter((e) => e.kind === 'send');
+    assert.deepEqual(sends[0]!.pieces, [{ kind: 'text', text: 'RETR {5}\r\n' }]);
+    assert.deepEqual(
+      t.events.filter((e) => e.kind === 'expect').map((e) => e.texts),
+      [['+OK ready'], ['-ERR {5}'], ['.']],
+    );
+  });
+  test('`connection N imap` gives one connection IMAP framing', () => {
+    const t = parseTranscript('p.txt', 'connection 2 imap\n\nC2: a ECHO {3+}\nabc\n.\nC2:\nC: RETR {3}\n', 'pop3');
+    assert.equal(t.connections.get(2), 'imap');
+    const [imap, pop] = t.events.filter((e) => e.kind === 'send');
+    assert.equal(imap!.pieces.length, 3);
+    assert.equal(pop!.syncLiteral, false);
+  });
+  test('pipelining: POP3 `+OK` does not end a run, a SASL `+ ` continuation does', () => {
+    const t = parseTranscript('p.txt', '# c\n\nS: +OK\nC: USER a\nS: +OK\nC: PASS b\nS: +OK\nC: AUTH PLAIN\nS: + \nC: AGFAYg==\nS: +OK\nC: QUIT\n', 'pop3');
+    const sends = pipelineEvents(t.events).filter((e) => e.kind === 'send');
+    assert.deepEqual(
+      sends.map((e) => e.pieces.map((p) => (p.kind === 'text' ? p.text : '')).join('')),
+      ['USER a\r\nPASS b\r\nAUTH PLAIN\r\n', 'AGFAYg==\r\nQUIT\r\n'],
+    );
+  });
+  test('<<close>> and <<closed>>; nothing may follow on that connection', () => {
+    const t = parseTranscript('c.txt', '# c\n\nS: * OK *\nC: <<close>>\nS2: * OK *\nC2: a LOGOUT\nS2: <<closed>>\n');
+    assert.deepEqual(
+      t.events.filter((e) => e.kind === 'close').map((e) => [e.conn, e.by]),
+      [
+        [1, 'client'],
+        [2, 'server'],
+      ],
+    );
+    bad('# c\n\nS: * OK *\nC: <<close>>\nC: a NOOP\n', /bad\.txt:5: connection 1 was closed on line 4/);
+    bad('# c\n\nS: <<close>>\n', /bad\.txt:3: write "C: <<close>>" or "S: <<closed>>"/);
+  });
+  test('message options for POP3: bare LF, no final newline, relative dates, downloaded', () => {
+    const t = parseTranscript('m.txt', 'account a@example.org pw\nmessage INBOX inline newline=lf final-newline=no date=-3d downloaded\nA: b\n\n..x\n.\n\nS: +OK\n', 'pop3');
+    const m = t.accounts[0]!.messages[0]!;
+    assert.equal(m.inline!.toString(), 'A: b\n\n.x');
+    assert.equal(m.ageMs, 3 * 86_400_000);
+    assert.equal(m.downloaded, true);
+  });
+  test('the client closing and the server closing, against the fake protocol', () =>
+    run('# c\n\nS: * OK *\nC: <<close>>\nS2: * OK *\nC2: b LOGOUT\nS2: * BYE *\nS2: b OK *\nS2: <<closed>>\n'));
+  test('output before an expected close fails', async () => {
+    const msg = await failure('# c\n\nS: * OK *\nC: a NOISE\nS: <<closed>>\n', VARIANTS[0], 500);
+    assert.match(msg, /line 5: unexpected output on connection 1 before it closed/);
   });
 });
 
