@@ -51,3 +51,38 @@ test('bad files: one line naming the key', () => {
   });
   assert.throws(() => resolveConfig('/d', load('[tls]\ncert = "c.pem"'), {}, 'h'), /set both "tls.cert" and "tls.key"/);
 });
+
+test('SMTP and outbound sections: defaults, values, bad routes', () => {
+  const d = resolveConfig('/d', load(''), {}, 'h');
+  assert.deepEqual(d.smtp, { maxRecipients: 100, sendRatePerHour: 500 });
+  assert.deepEqual(d.outbound, { transport: {} });
+  const c = resolveConfig(
+    '/d',
+    load(`[smtp]
+max-recipients = 20
+send-rate = 50
+[outbound]
+relay = "smtp.example.net:587"
+relay-user = "me"
+relay-password = "secret"
+dns-servers = ["127.0.0.1"]
+[outbound.transport]
+"B.Test" = "127.0.0.1:2526"
+"v6.test" = "[::1]:25"
+`),
+    {},
+    'h',
+  );
+  assert.deepEqual(c.smtp, { maxRecipients: 20, sendRatePerHour: 50 });
+  assert.deepEqual(c.outbound, {
+    relay: 'smtp.example.net:587',
+    relayUser: 'me',
+    relayPassword: 'secret',
+    transport: { 'b.test': '127.0.0.1:2526', 'v6.test': '[::1]:25' },
+    dnsServers: ['127.0.0.1'],
+  });
+  assert.throws(() => load('[outbound]\nrelay = "no-port"'), {
+    message: 'pk.toml: outbound.relay: expected "host:port", e.g. "smtp.example.net:587"',
+  });
+  assert.throws(() => load('[smtp]\nmax-recipients = 0'), /pk\.toml: smtp\.max-recipients: /);
+});

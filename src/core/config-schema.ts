@@ -19,6 +19,8 @@ import {
 export * from './config-defaults.ts';
 
 const port = z.int().min(0).max(65535);
+/** `host:port` (IPv6 hosts in brackets: `[::1]:25`). */
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected "host:port", e.g. "smtp.example.net:587"');
 
 /** The TOML file. Keys mirror the `serve` flags; unknown keys are errors, not silently ignored. */
 export const configFileSchema = z.strictObject({
@@ -48,6 +50,21 @@ export const configFileSchema = z.strictObject({
       level: z.enum(LOG_LEVELS).optional(),
     })
     .optional(),
+  smtp: z
+    .strictObject({
+      'max-recipients': z.int().min(1).max(10_000).optional(),
+      'send-rate': z.int().min(1).max(1_000_000).optional(),
+    })
+    .optional(),
+  outbound: z
+    .strictObject({
+      relay: hostPort.optional(),
+      'relay-user': z.string().min(1).optional(),
+      'relay-password': z.string().min(1).optional(),
+      transport: z.record(z.string().min(1), hostPort).optional(),
+      'dns-servers': z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
@@ -68,6 +85,22 @@ export interface ServerConfig {
   readonly tls: { readonly cert?: string; readonly key?: string };
   readonly auth: { readonly plaintext: PlaintextPolicy };
   readonly log: { readonly level: LogLevel };
+  readonly smtp: {
+    /** Recipients one message may have (RCPT TO beyond it: 452 4.5.3). */
+    readonly maxRecipients: number;
+    /** Messages one account may submit per hour. */
+    readonly sendRatePerHour: number;
+  };
+  readonly outbound: {
+    /** Send everything through this smarthost (`host:port`) instead of looking up MX records. */
+    readonly relay?: string;
+    readonly relayUser?: string;
+    readonly relayPassword?: string;
+    /** Per-domain routes (`domain` → `host:port`), checked before the relay and MX. */
+    readonly transport: Readonly<Record<string, string>>;
+    /** DNS servers for MX lookups (default: the system's). */
+    readonly dnsServers?: readonly string[];
+  };
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -128,5 +161,16 @@ export function resolveConfig(
     tls,
     auth: { plaintext: file.auth?.plaintext ?? 'tls-or-loopback' },
     log: { level: file.log?.level ?? 'info' },
+    smtp: {
+      maxRecipients: file.smtp?.['max-recipients'] ?? 100,
+      sendRatePerHour: file.smtp?.['send-rate'] ?? 500,
+    },
+    outbound: {
+      ...(file.outbound?.relay !== undefined ? { relay: file.outbound.relay } : {}),
+      ...(file.outbound?.['relay-user'] !== undefined ? { relayUser: file.outbound['relay-user'] } : {}),
+      ...(file.outbound?.['relay-password'] !== undefined ? { relayPassword: file.outbound['relay-password'] } : {}),
+      transport: Object.fromEntries(Object.entries(file.outbound?.transport ?? {}).map(([d, hp]) => [d.toLowerCase(), hp])),
+      ...(file.outbound?.['dns-servers'] !== undefined ? { dnsServers: file.outbound['dns-servers'] } : {}),
+    },
   };
 }
