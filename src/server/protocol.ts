@@ -10,6 +10,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
 import type { LoginLimiter } from '../auth/login-limiter.ts';
 import type { Store } from '../store/ports.ts';
+import type { Outbound } from '../delivery/outbound-port.ts';
 import type { SessionEntry, SessionRegistry } from './sessions.ts';
 
 export type ProtocolFamily = 'imap' | 'pop3' | 'smtp' | 'http';
@@ -45,6 +46,11 @@ export interface ServerContext {
   readonly loginLimiter: LoginLimiter;
   /** Inactivity autologout per protocol (LIMITS by default; tests shorten them). */
   readonly timeouts: SessionTimeouts;
+  /**
+   * The outbound queue (submission, forwarding, bounces). Optional only until the queue lands
+   * (issue 5); tests may pass a recording fake.
+   */
+  readonly outbound?: Outbound;
 }
 
 export interface SessionTimeouts {
