@@ -10,6 +10,7 @@ import type { ProtocolFactory, SessionTimeouts } from '../../src/server/protocol
 import type { Account, Mailbox } from '../../src/store/types.ts';
 import { startImapTestServer, type ImapTestServer } from './imap-server.ts';
 import { INTEROP_PASSWORD, INTEROP_USER, type InteropServer } from './interop-env.ts';
+import { LineClient, type StampedLine } from './interop-lines.ts';
 
 const POP3_MODULE = new URL('../../src/protocols/pop3/index.ts', import.meta.url);
 
@@ -335,4 +336,31 @@ export function bigMessage(bytes: number, tag = 'big'): Buffer {
   const last = 'x'.repeat(Math.max(0, bytes - size - 2));
   parts.push(`${last}\r\n`);
   return Buffer.from(parts.join(''), 'latin1');
+}
+
+/** An IMAP client (stamped lines) logged in as the test account with INBOX selected. */
+export async function imapSelect(server: PopTestServer, name: string, mailbox = 'INBOX'): Promise<LineClient> {
+  const c = await LineClient.open(name, server.port);
+  const greeting = await c.next();
+  if (!greeting.text.startsWith('* OK')) throw new Error(`${name}: greeting ${greeting.text}`);
+  await c.command(`LOGIN ${server.user} ${server.password}`);
+  await c.command(`SELECT ${mailbox}`);
+  return c;
+}
+
+/** Same, then in IDLE (the continuation read). */
+export async function imapIdle(server: PopTestServer, name: string, mailbox = 'INBOX'): Promise<LineClient> {
+  const c = await imapSelect(server, name, mailbox);
+  c.send('idle IDLE');
+  const cont = await c.next();
+  if (!cont.text.startsWith('+')) throw new Error(`${name}: IDLE answered ${cont.text}`);
+  return c;
+}
+
+/** The next IMAP line that is not an untagged RECENT count. */
+export async function nextNotRecent(c: LineClient, timeoutMs = 2_000): Promise<StampedLine> {
+  for (;;) {
+    const line = await c.next(timeoutMs);
+    if (!/^\* \d+ RECENT$/.test(line.text)) return line;
+  }
 }
