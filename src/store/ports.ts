@@ -300,6 +300,118 @@ export interface PopStore {
   recentDownloads(accountId: number, limit: number): Promise<PopDownloadRecord[]>;
 }
 
+/** RFC 3461 DSN parameters kept with a queued message (the submitting client's MAIL/RCPT options). */
+export interface QueueDsn {
+  readonly ret?: 'FULL' | 'HDRS';
+  readonly envid?: string;
+  /** NOTIFY per recipient address: NEVER, or any of SUCCESS/FAILURE/DELAY. */
+  readonly notify?: Readonly<Record<string, readonly ('NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY')[]>>;
+}
+
+export type QueueRecipientStatus = 'pending' | 'delivered' | 'failed';
+
+export interface QueueRecipient {
+  readonly address: string;
+  readonly status: QueueRecipientStatus;
+  /** The last reply (or local error) for this recipient, e.g. `450 4.2.0 mailbox busy`. */
+  readonly reply: string | null;
+  readonly updatedAt: number | null;
+}
+
+/** One message in the outbound queue with the state of each of its recipients. */
+export interface QueueItem {
+  readonly id: number;
+  /** Envelope sender; '' for the null reverse-path of bounces. */
+  readonly sender: string;
+  readonly accountId: number | null;
+  readonly size: number;
+  readonly dsn: QueueDsn | null;
+  readonly createdAt: number;
+  readonly nextAttemptAt: number;
+  readonly attempts: number;
+  /** The one delay notice (RFC 3464 action=delayed) went out. */
+  readonly delayNotified: boolean;
+  readonly lastError: string | null;
+  /** Who is working on it and until when; null when nobody holds it. */
+  readonly lease: { readonly owner: string; readonly until: number } | null;
+  readonly recipients: readonly QueueRecipient[];
+}
+
+export interface QueueEnqueueInput {
+  readonly sender: string;
+  readonly recipients: readonly string[];
+  readonly raw: Uint8Array;
+  readonly accountId?: number;
+  readonly dsn?: QueueDsn;
+  /** First attempt time (default: now). */
+  readonly nextAttemptAt?: number;
+}
+
+/** What one delivery attempt found out; applied in one transaction by `QueueStore.finish`. */
+export interface QueueAttemptResult {
+  /** New status and reply per recipient; recipients left out stay as they were. */
+  readonly recipients: readonly { readonly address: string; readonly status: QueueRecipientStatus; readonly reply: string | null }[];
+  /** When to try the still-pending recipients again. */
+  readonly nextAttemptAt: number;
+  readonly lastError: string | null;
+  /** Set once the delay notice went out. */
+  readonly delayNotified?: boolean;
+}
+
+/**
+ * The durable outbound queue. Workers (one per node) take due items with `claim`, which leases
+ * them: nobody else gets an item until its lease ends, and an item whose worker died becomes due
+ * again when the lease expires. Items whose recipients are all delivered or failed leave the
+ * queue in `finish`.
+ */
+export interface QueueStore {
+  /** Stores the message and its recipients (all pending); resolves once durable. */
+  enqueue(input: QueueEnqueueInput): Promise<QueueItem>;
+  get(id: number): Promise<QueueItem | null>;
+  /** Every queued item, oldest first. */
+  list(): Promise<QueueItem[]>;
+  /** The queued message's bytes. */
+  open(id: number): Promise<BlobReader>;
+  /**
+   * Leases up to `limit` items that are due (next attempt reached, no live lease) to `owner`
+   * for `leaseMs`, oldest due first. Each item is handed to one claimer only.
+   */
+  claim(owner: string, leaseMs: number, limit: number): Promise<QueueItem[]>;
+  /**
+   * Records an attempt's outcome, counts the attempt and ends the lease. Removes the item when
+   * no recipient is pending any more. Returns the item as it now is (null when removed); fails
+   * with PK_ERR_STORE_CONFLICT when `owner` no longer holds the lease.
+   */
+  finish(id: number, owner: string, result: QueueAttemptResult): Promise<QueueItem | null>;
+  /** When the next item becomes due (next attempt or lease expiry), or null when the queue is empty. */
+  nextDue(): Promise<number | null>;
+  /** Makes an item due now and drops its lease (`postkontor queue retry`). */
+  retryNow(id: number): Promise<void>;
+  /** Removes an item without delivering or bouncing it (`postkontor queue delete`). */
+  delete(id: number): Promise<void>;
+}
+
+/** A domain's DKIM signing key (RFC 6376). */
+export interface DkimKey {
+  readonly domain: string;
+  readonly selector: string;
+  readonly algorithm: 'rsa-sha256' | 'ed25519-sha256';
+  /** PKCS#8 PEM. */
+  readonly privateKeyPem: string;
+  /** The `p=` value of the DNS record: base64 of the DER SubjectPublicKeyInfo (raw key for ed25519). */
+  readonly publicKey: string;
+  readonly createdAt: number;
+}
+
+export interface DkimKeyStore {
+  /** The key outgoing mail of `domain` is signed with (the newest), or null. */
+  active(domain: string): Promise<DkimKey | null>;
+  /** Every key of a domain, newest first (old selectors stay published during a rotation). */
+  list(domain: string): Promise<DkimKey[]>;
+  /** Stores a key; it becomes the domain's active key. Fails with PK_ERR_STORE_CONFLICT on a used selector. */
+  add(key: DkimKey): Promise<void>;
+}
+
 /** Integrity figures for tests and `postkontor check`. */
 export interface StoreStats {
   readonly blobs: number;
@@ -321,6 +433,8 @@ export interface Store {
   readonly messages: MessageStore;
   readonly changes: ChangeFeed;
   readonly pop: PopStore;
+  readonly queue: QueueStore;
+  readonly dkimKeys: DkimKeyStore;
   stats(): Promise<StoreStats>;
   /** Resolves once queued writes committed and background work (text indexing) caught up. */
   idle(): Promise<void>;

@@ -2,6 +2,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { aliasConformance } from './aliases.suite.ts';
 import { popConformance } from './pop.suite.ts';
+import { queueConformance } from './queue.suite.ts';
 import { storeConformance, type StoreFactory } from './store.suite.ts';
 
 const sqlite: StoreFactory = {
@@ -15,3 +16,10 @@ const sqlite: StoreFactory = {
 storeConformance('sqlite', sqlite);
 popConformance('sqlite', sqlite);
 aliasConformance('sqlite', sqlite);
+queueConformance('sqlite', {
+  async open({ inlineLimit, clock }) {
+    const dir = tempDir('pk-queue-');
+    const store = await openStore({ dataDir: dir.path, inlineLimit, clock });
+    return { store, dataDir: dir.path, cleanup: async () => dir.remove() };
+  },
+});

@@ -7,10 +7,12 @@ import { SqlAccounts } from './accounts.ts';
 import { SqlAliases } from './aliases.ts';
 import { readChangesSince } from './change-log.ts';
 import type { SqlContext } from './context.ts';
+import { SqlDkimKeys } from './dkim-keys.ts';
 import { SqlDomains } from './domains.ts';
 import { SqlMailboxes } from './mailboxes.ts';
 import { SqlMessages } from './messages.ts';
 import { SqlPop } from './pop.ts';
+import { SqlQueue } from './queue.ts';
 import { SqlSettings } from './settings.ts';
 
 export class SqlStore implements Store {
@@ -21,6 +23,8 @@ export class SqlStore implements Store {
   readonly mailboxes: SqlMailboxes;
   readonly messages: SqlMessages;
   readonly pop: SqlPop;
+  readonly queue: SqlQueue;
+  readonly dkimKeys: SqlDkimKeys;
   readonly changes: ChangeFeed;
   private closed = false;
 
@@ -37,6 +41,8 @@ export class SqlStore implements Store {
     this.mailboxes = new SqlMailboxes(ctx);
     this.messages = new SqlMessages(ctx);
     this.pop = new SqlPop(ctx);
+    this.queue = new SqlQueue(ctx);
+    this.dkimKeys = new SqlDkimKeys(ctx);
     this.changes = {
       subscribe: (accountId: number, l: ChangeListener): Unsubscribe => bus.subscribe(accountId, l),
       subscribeAll: (l: ChangeListener): Unsubscribe => bus.subscribeAll(l),

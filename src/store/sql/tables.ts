@@ -121,6 +121,42 @@ export interface BlobTextTable {
   body: string;
 }
 
+export interface QueueTable {
+  id: Generated<number>;
+  sender: string;
+  account_id: number | null;
+  size: number;
+  /** sha256 of the bytes plus a random tag: the file name under queue/ when `data` is NULL. */
+  hash: string;
+  data: Buffer | null;
+  dsn_json: string | null;
+  created_at: number;
+  next_attempt_at: number;
+  attempts: Generated<number>;
+  delay_notified: Generated<number>;
+  last_error: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
+export interface QueueRecipientsTable {
+  queue_id: number;
+  address: string;
+  /** pending | delivered | failed */
+  status: string;
+  reply: string | null;
+  updated_at: number | null;
+}
+
+export interface DkimKeysTable {
+  domain: string;
+  selector: string;
+  algorithm: string;
+  private_key: string;
+  public_key: string;
+  created_at: number;
+}
+
 export interface SchemaVersionTable {
   version: number;
   applied_at: number;
@@ -139,5 +175,8 @@ export interface DB {
   blob_text_pending: { rowid: number };
   pop_downloads: PopDownloadsTable;
   aliases: AliasesTable;
+  queue: QueueTable;
+  queue_recipients: QueueRecipientsTable;
+  dkim_keys: DkimKeysTable;
   schema_version: SchemaVersionTable;
 }

@@ -127,4 +127,44 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
        PRIMARY KEY (source, target)
      ) WITHOUT ROWID`,
   ],
+  // v5: the outbound queue and DKIM keys. A queued message keeps its bytes inline (`data`) or,
+  // when large, as a content-addressed file under queue/ (data NULL); it is leased to one
+  // worker at a time (lease_owner, lease_until), so a crashed worker's item comes due again.
+  // Recipients carry their own status and last reply. DKIM keys: the newest of a domain signs.
+  [
+    `CREATE TABLE queue (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       sender TEXT NOT NULL,
+       account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+       size INTEGER NOT NULL,
+       hash TEXT NOT NULL,
+       data BLOB,
+       dsn_json TEXT,
+       created_at INTEGER NOT NULL,
+       next_attempt_at INTEGER NOT NULL,
+       attempts INTEGER NOT NULL DEFAULT 0,
+       delay_notified INTEGER NOT NULL DEFAULT 0,
+       last_error TEXT,
+       lease_owner TEXT,
+       lease_until INTEGER
+     )`,
+    `CREATE INDEX queue_due ON queue(next_attempt_at)`,
+    `CREATE TABLE queue_recipients (
+       queue_id INTEGER NOT NULL REFERENCES queue(id) ON DELETE CASCADE,
+       address TEXT NOT NULL,
+       status TEXT NOT NULL,
+       reply TEXT,
+       updated_at INTEGER,
+       PRIMARY KEY (queue_id, address)
+     ) WITHOUT ROWID`,
+    `CREATE TABLE dkim_keys (
+       domain TEXT NOT NULL,
+       selector TEXT NOT NULL,
+       algorithm TEXT NOT NULL,
+       private_key TEXT NOT NULL,
+       public_key TEXT NOT NULL,
+       created_at INTEGER NOT NULL,
+       PRIMARY KEY (domain, selector)
+     ) WITHOUT ROWID`,
+  ],
 ];
