@@ -2,12 +2,14 @@
  * `npm run bench`: runs every benchmark and prints the figures with their targets. Machines here
  * are shared and noisy: run it twice before believing a regression. See docs/bench.md.
  * Options (env): BENCH_QUICK=1 (small sizes, < 2 minutes), BENCH_APPENDS (default 10000),
- * BENCH_LIST (default 100000), BENCH_STORE=0 / BENCH_SEARCH=0 / BENCH_IMAP=0 / BENCH_DOVECOT=0 to
- * skip a part, BENCH_SEARCH_MESSAGES (100000),
+ * BENCH_LIST (default 100000), BENCH_STORE=0 / BENCH_SEARCH=0 / BENCH_IMAP=0 / BENCH_POP3=0 /
+ * BENCH_DOVECOT=0 to skip a part, BENCH_SEARCH_MESSAGES (100000),
  * BENCH_IMAP_MESSAGES (100000), BENCH_IDLE_SAMPLES (500), BENCH_SELECT_RUNS (7),
- * BENCH_FETCH_BODIES (20000), BENCH_IDLE_CONNS (1000,5000).
+ * BENCH_FETCH_BODIES (20000), BENCH_IDLE_CONNS (1000,5000), BENCH_POP3_MESSAGES (10000),
+ * BENCH_POP3_BIG_EVERY (500), BENCH_POP3_LOGINS (30), BENCH_POP3_ROUNDS (5), BENCH_POP3_DEPTH (100).
  */
 import { benchImap, printImapTable, type ImapBenchOptions } from './imap/index.ts';
+import { benchPop3, printPop3Table, type Pop3BenchOptions } from './pop3/index.ts';
 import { benchSearch } from './search.ts';
 import { benchStore } from './store.ts';
 
@@ -17,6 +19,7 @@ const appends = num('BENCH_APPENDS', 10_000, 2_000);
 const listSize = num('BENCH_LIST', 100_000, 10_000);
 
 console.log(`postkontor bench — node ${process.version}, ${new Date().toISOString()}${quick ? ' (BENCH_QUICK)' : ''}`);
+const log = (s: string): void => console.error(`[bench] ${s}`);
 const row = (name: string, value: string, target: string, ok: boolean) =>
   console.log(`${name.padEnd(48)} ${value.padStart(14)}   target ${target.padEnd(12)} ${ok ? 'ok' : 'MISSED'}`);
 
@@ -48,7 +51,18 @@ if (process.env.BENCH_IMAP !== '0') {
     idleSteps: (process.env.BENCH_IDLE_CONNS ?? (quick ? '50,100' : '1000,5000')).split(',').map(Number),
     dovecot: process.env.BENCH_DOVECOT !== '0',
   };
-  const log = (s: string): void => console.error(`[bench] ${s}`);
   const results = await benchImap(opts, log);
   printImapTable(results, opts);
+}
+
+if (process.env.BENCH_POP3 !== '0') {
+  const opts: Pop3BenchOptions = {
+    messages: num('BENCH_POP3_MESSAGES', 10_000, 10_000),
+    bigEvery: num('BENCH_POP3_BIG_EVERY', 500, 500),
+    loginRuns: num('BENCH_POP3_LOGINS', 30, 15),
+    rounds: num('BENCH_POP3_ROUNDS', 5, 3),
+    depth: num('BENCH_POP3_DEPTH', 100, 100),
+    dovecot: process.env.BENCH_DOVECOT !== '0',
+  };
+  printPop3Table(await benchPop3(opts, log), opts);
 }

@@ -4,7 +4,8 @@
  * issue 3 and the ratio postkontor/Dovecot.
  */
 import { loadavg } from 'node:os';
-import { dovecotVersion, DOVECOT_INSTALL_HINT, prepareDovecot, removeDir, startDovecot } from './dovecot.ts';
+import { dovecotAvailability, removeDir, startDovecot } from '../shared/dovecot.ts';
+import { startPostkontor } from '../shared/postkontor.ts';
 import {
   bodyFetch,
   idleLatency,
@@ -17,8 +18,8 @@ import {
   type LatencyResult,
   type SelectResult,
 } from './measure.ts';
-import { postkontorDataDir, startPostkontor } from './postkontor.ts';
-import type { ImapTarget } from './target.ts';
+import { imapDataDir, imapDovecotDir } from './setup.ts';
+import type { ServerTarget } from '../shared/target.ts';
 
 export interface ImapBenchOptions {
   /** Messages in the big INBOX (SELECT, UID FETCH, body FETCH). */
@@ -44,7 +45,7 @@ export interface ServerResults {
   readonly memory: IdleMemoryResult;
 }
 
-async function runAll(t: ImapTarget, o: ImapBenchOptions, log: (s: string) => void): Promise<ServerResults> {
+async function runAll(t: ServerTarget, o: ImapBenchOptions, log: (s: string) => void): Promise<ServerResults> {
   log(`${t.name}: SELECT, UID FETCH and body FETCH on ${o.messages} messages`);
   const { result: select, client } = await selectTime(t, o.selectRuns);
   const flags = await uidFetchFlags(client, o.flagFetchRuns);
@@ -60,8 +61,8 @@ async function runAll(t: ImapTarget, o: ImapBenchOptions, log: (s: string) => vo
 
 export async function benchImap(o: ImapBenchOptions, log: (s: string) => void): Promise<ServerResults[]> {
   const results: ServerResults[] = [];
-  const pkDir = await postkontorDataDir(o.messages, o.smallMessages, log);
-  const pk = await startPostkontor(pkDir);
+  const pkDir = await imapDataDir(o.messages, o.smallMessages, log);
+  const pk = await startPostkontor(pkDir, 'imap');
   try {
     results.push(await runAll(pk, o, log));
   } finally {
@@ -69,18 +70,15 @@ export async function benchImap(o: ImapBenchOptions, log: (s: string) => void): 
     removeDir(pkDir);
   }
   if (!o.dovecot) return results;
-  const version = dovecotVersion();
-  if (!version) {
-    log(`dovecot: not installed, skipping the comparison (install it with: ${DOVECOT_INSTALL_HINT})`);
+  const available = dovecotAvailability();
+  if ('reason' in available) {
+    log(`dovecot: ${available.reason}`);
     return results;
   }
-  if (process.getuid?.() !== 0) {
-    log('dovecot: the comparison needs root (dovecot -F drops to its own users); skipping');
-    return results;
-  }
-  const dvDir = prepareDovecot(o.messages, o.smallMessages, log);
+  const { version } = available;
+  const dvDir = imapDovecotDir(o.messages, o.smallMessages, log);
   try {
-    const dv = await startDovecot(dvDir, version);
+    const dv = await startDovecot(dvDir, version, 'imap');
     try {
       results.push({ ...(await runAll(dv, o, log)), name: `dovecot ${version}` });
     } finally {

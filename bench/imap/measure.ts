@@ -5,9 +5,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ImapClient } from './client.ts';
-import { BIG_USER, IDLE_USER, PASSWORD } from './corpus.ts';
-import { median, percentile, sleep } from './proc.ts';
-import type { ImapTarget, ServerMemory } from './target.ts';
+import { BIG_USER, IDLE_USER, PASSWORD } from '../shared/corpus.ts';
+import { median, percentile, sleep } from '../shared/proc.ts';
+import type { ServerTarget, ServerMemory } from '../shared/target.ts';
 
 export interface LatencyResult {
   readonly samples: number;
@@ -24,7 +24,7 @@ function summary(values: number[]): { p50: number; p99: number; max: number } {
 }
 
 /** Client A stores \Seen on and off message 1; client B idles and waits for each `* 1 FETCH`. */
-export async function idleLatency(t: ImapTarget, samples: number): Promise<LatencyResult> {
+export async function idleLatency(t: ServerTarget, samples: number): Promise<LatencyResult> {
   const a = await ImapClient.session(t.port, IDLE_USER, PASSWORD, 'INBOX');
   const b = await ImapClient.session(t.port, IDLE_USER, PASSWORD, 'INBOX');
   let waiter: ((at: number) => void) | null = null;
@@ -72,7 +72,7 @@ export interface SelectResult {
 }
 
 /** The first SELECT after the server started (cold), one warm-up, then `runs` timed SELECTs. */
-export async function selectTime(t: ImapTarget, runs: number): Promise<{ result: SelectResult; client: ImapClient }> {
+export async function selectTime(t: ServerTarget, runs: number): Promise<{ result: SelectResult; client: ImapClient }> {
   const c = await ImapClient.session(t.port, BIG_USER, PASSWORD);
   const once = async (): Promise<{ ms: number; exists: number }> => {
     const t0 = performance.now();
@@ -168,7 +168,7 @@ export interface IdleMemoryResult {
 
 /** Opens idle connections in steps (e.g. 1,000 then 5,000 in total) and measures the server. */
 export async function idleMemory(
-  t: ImapTarget,
+  t: ServerTarget,
   steps: readonly number[],
   log: (s: string) => void,
 ): Promise<IdleMemoryResult> {
@@ -219,7 +219,7 @@ export async function idleMemory(
 }
 
 /** One flag change seen by every idle connection: how many heard it, and when the last one did. */
-async function fanOut(t: ImapTarget, idlers: ImapClient[]): Promise<IdleMemoryResult['fanout']> {
+async function fanOut(t: ServerTarget, idlers: ImapClient[]): Promise<IdleMemoryResult['fanout']> {
   const a = await ImapClient.session(t.port, IDLE_USER, PASSWORD, 'INBOX');
   try {
     const heardAt: number[] = [];

@@ -1,20 +1,21 @@
 /**
- * The Dovecot side: Debian's dovecot-imapd run as a child process (`dovecot -F -c conf`) with a
- * config, passwd-file and Maildirs in a temp dir, listening on a free loopback port. The same
- * messages as postkontor's are written straight into Maildir cur/ (LF line ends, S= and W= in the
- * names); Dovecot builds its index at the first SELECT (the "cold" figure).
+ * The Dovecot side of the benches: Debian's dovecot (dovecot-imapd / dovecot-pop3d) run as a
+ * child process (`dovecot -F -c conf`) with a config, passwd-file and Maildirs in a temp dir,
+ * serving one protocol (IMAP or POP3) on a free loopback port. The same messages as postkontor's
+ * are written straight into Maildir cur/ (LF line ends, S= and W= in the names); Dovecot builds
+ * its index at the first SELECT or POP3 login (the "cold" figure).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ImapClient } from './client.ts';
-import { benchMessage, BIG_USER, IDLE_USER, isSeen, PASSWORD } from './corpus.ts';
-import { freePort, sleep, treeMemory } from './proc.ts';
-import type { ImapTarget, ServerMemory } from './target.ts';
+import { freePort, treeMemory, waitForGreeting } from './proc.ts';
+import type { ServerMemory, ServerTarget } from './target.ts';
 
-export const DOVECOT_INSTALL_HINT = 'apt-get install -y dovecot-imapd';
+export type DovecotProtocol = 'imap' | 'pop3';
+
+export const DOVECOT_INSTALL_HINT = 'apt-get install -y dovecot-imapd dovecot-pop3d';
 
 /** Dovecot's version ("2.3.19.1"), or null when it is not installed. */
 export function dovecotVersion(): string | null {
@@ -23,32 +24,56 @@ export function dovecotVersion(): string | null {
   return r.stdout.trim().split(' ')[0] ?? null;
 }
 
-function writeMaildir(home: string, count: number): void {
+/** Dovecot's version, or why the comparison cannot run here (not installed, not root). */
+export function dovecotAvailability(): { reason: string } | { version: string } {
+  const version = dovecotVersion();
+  if (!version) return { reason: `not installed, skipping the comparison (install it with: ${DOVECOT_INSTALL_HINT})` };
+  if (process.getuid?.() !== 0) return { reason: 'the comparison needs root (dovecot -F drops to its own users); skipping' };
+  return { version };
+}
+
+export interface DovecotUser {
+  readonly address: string;
+  /** The passwd-file password field, scheme included: `{PLAIN}secret`, `{ARGON2ID}$argon2id$...`. */
+  readonly password: string;
+  readonly messages: number;
+  /** Message `n` in its CRLF form. */
+  readonly message: (n: number) => Buffer;
+  /** Whether message `n` starts out \Seen. */
+  readonly seen?: (n: number) => boolean;
+}
+
+function writeMaildir(home: string, user: DovecotUser): void {
   const md = join(home, 'Maildir');
   for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(md, d), { recursive: true });
-  for (let n = 0; n < count; n++) {
-    const crlf = benchMessage(n);
+  for (let n = 0; n < user.messages; n++) {
+    const crlf = user.message(n);
     const lf = Buffer.from(crlf.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
-    const name = `${1_700_000_000 + n}.M${n}P1.bench,S=${lf.length},W=${crlf.length}:2,${isSeen(n) ? 'S' : ''}`;
+    const name = `${1_700_000_000 + n}.M${n}P1.bench,S=${lf.length},W=${crlf.length}:2,${user.seen?.(n) ? 'S' : ''}`;
     writeFileSync(join(md, 'cur', name), lf);
   }
   // Dovecot rescans a Maildir whose directory mtime is very recent (it cannot trust same-second
-  // changes); dating the directories back makes the warm SELECT a fair, index-only one.
+  // changes); dating the directories back makes the warm SELECT / login a fair, index-only one.
   const past = new Date(Date.now() - 3_600_000);
   for (const d of ['cur', 'new', 'tmp', '.']) utimesSync(join(md, d), past, past);
 }
 
-function config(dir: string, port: number, version: string): string {
+function passwdFile(users: readonly Pick<DovecotUser, 'address' | 'password'>[]): string {
+  return users.map((u) => `${u.address}:${u.password}\n`).join('');
+}
+
+function config(dir: string, port: number, version: string, protocol: DovecotProtocol): string {
   const major = Number(version.split('.')[0]);
   const minor = Number(version.split('.')[1]);
   if (major > 2 || (major === 2 && minor >= 4)) {
     throw new Error(`Dovecot ${version}: this bench writes a 2.3-style config; 2.4 is not supported yet`);
   }
-  return `# written by postkontor's bench/imap/dovecot.ts
+  const listener = (p: DovecotProtocol): string => (p === protocol ? `address = 127.0.0.1\n    port = ${port}` : 'port = 0');
+  return `# written by postkontor's bench/shared/dovecot.ts
 base_dir = ${dir}/run
 state_dir = ${dir}/state
 log_path = ${dir}/dovecot.log
-protocols = imap
+protocols = ${protocol}
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
@@ -60,6 +85,7 @@ mail_location = maildir:~/Maildir
 mail_max_userip_connections = 100000
 default_client_limit = 20000
 default_vsz_limit = 1G
+pop3_uidl_format = %08Xu%08Xv
 passdb {
   driver = passwd-file
   args = scheme=PLAIN ${dir}/passwd
@@ -70,8 +96,7 @@ userdb {
 }
 service imap-login {
   inet_listener imap {
-    address = 127.0.0.1
-    port = ${port}
+    ${listener('imap')}
   }
   inet_listener imaps {
     port = 0
@@ -86,32 +111,46 @@ service imap {
 }
 service pop3-login {
   inet_listener pop3 {
-    port = 0
+    ${listener('pop3')}
   }
   inet_listener pop3s {
     port = 0
   }
+  service_count = 0
+  process_min_avail = 2
+  client_limit = 10000
+}
+service pop3 {
+  process_limit = 10000
 }
 `;
 }
 
-/** Writes the temp dir (config, passwd-file, Maildirs) and returns it. */
-export function prepareDovecot(big: number, small: number, log: (s: string) => void): string {
+/** Writes the temp dir (passwd-file, Maildirs) and returns it. */
+export function prepareDovecot(users: readonly DovecotUser[], log: (s: string) => void): string {
   const dir = mkdtempSync(join(tmpdir(), 'dovecot-bench-'));
   chmodSync(dir, 0o755);
-  writeFileSync(join(dir, 'passwd'), `${BIG_USER}:{PLAIN}${PASSWORD}\n${IDLE_USER}:{PLAIN}${PASSWORD}\n`);
+  setDovecotPasswords(dir, users);
   const t0 = performance.now();
-  writeMaildir(join(dir, 'home', BIG_USER), big);
-  writeMaildir(join(dir, 'home', IDLE_USER), small);
+  for (const u of users) writeMaildir(join(dir, 'home', u.address), u);
   execFileSync('chown', ['-R', 'nobody:nogroup', join(dir, 'home')]);
-  log(`dovecot: wrote ${big + small} Maildir files in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const total = users.reduce((s, u) => s + u.messages, 0);
+  log(`dovecot: wrote ${total} Maildir files in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return dir;
 }
 
-export async function startDovecot(dir: string, version: string): Promise<ImapTarget> {
+/**
+ * Rewrites the passwd-file; Dovecot notices the change (mtime, size) at the next lookup, and
+ * `auth_cache_size` is 0 by default, so the next login uses the new entry.
+ */
+export function setDovecotPasswords(dir: string, users: readonly Pick<DovecotUser, 'address' | 'password'>[]): void {
+  writeFileSync(join(dir, 'passwd'), passwdFile(users));
+}
+
+export async function startDovecot(dir: string, version: string, protocol: DovecotProtocol): Promise<ServerTarget> {
   const port = await freePort();
   const conf = join(dir, 'dovecot.conf');
-  writeFileSync(conf, config(dir, port, version));
+  writeFileSync(conf, config(dir, port, version, protocol));
   const child = spawn('sh', ['-c', `ulimit -n 20000 2>/dev/null; exec dovecot -F -c '${conf}'`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -124,16 +163,15 @@ export async function startDovecot(dir: string, version: string): Promise<ImapTa
     const f = join(dir, 'dovecot.log');
     return existsSync(f) ? readFileSync(f, 'utf8').slice(-3000) : '';
   };
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`dovecot exited (${child.exitCode}): ${stderr}\n${logTail()}`);
-    try {
-      (await ImapClient.open(port)).close();
-      break;
-    } catch {
-      if (i > 300) throw new Error(`dovecot did not listen on ${port} within 30 s: ${stderr}\n${logTail()}`);
-      await sleep(100);
-    }
-  }
+  await waitForGreeting(
+    port,
+    protocol === 'imap' ? '* OK' : '+OK',
+    () => (child.exitCode !== null ? `dovecot exited (${child.exitCode}): ${stderr}\n${logTail()}` : null),
+    'dovecot',
+  ).catch((err: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${err.message}\n${stderr}\n${logTail()}`);
+  });
   const pid = child.pid!;
   return {
     name: 'dovecot',

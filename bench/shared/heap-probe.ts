@@ -1,6 +1,6 @@
 /**
- * Preloaded into the postkontor server process by the IMAP bench (`node --expose-gc --import
- * ./bench/imap/heap-probe.ts ...`): on SIGUSR2 it runs a full GC and writes process.memoryUsage()
+ * Preloaded into the postkontor server process by the IMAP and POP3 benches (`node --expose-gc
+ * --import ./bench/shared/heap-probe.ts ...`): on SIGUSR2 it runs a full GC and writes process.memoryUsage()
  * as one JSON line to $PK_BENCH_PROBE. The server's own code is untouched.
  */
 import { writeFileSync } from 'node:fs';

@@ -1,8 +1,9 @@
 /**
- * The postkontor side: a data dir with the bench accounts and mail (built once through the CLI and
- * the store API, cached under .bench-data/ keyed by corpus, schema and sizes, copied per run), and
- * the real server as a child process (`node --import tsx src/cli/main.ts serve`), so that its
- * memory is measured apart from the load generator.
+ * The postkontor side of the benches: a data dir with the bench accounts and mail (built once
+ * through the CLI and the store API by the bench's own loader, cached under .bench-data/ keyed by
+ * the loader's name and sizes and the schema, copied per run), and the real server as a child
+ * process (`node --import tsx src/cli/main.ts serve`, one protocol on a free loopback port), so
+ * that its memory and CPU are apart from the load generator.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes, scryptSync } from 'node:crypto';
@@ -11,75 +12,87 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openStore } from '../../src/store/open-store.ts';
-import { ImapClient } from './client.ts';
-import { benchMessage, BIG_USER, CORPUS_VERSION, DOMAIN, IDLE_USER, isSeen, PASSWORD } from './corpus.ts';
-import { freePort, rssOf, sleep } from './proc.ts';
-import type { ImapTarget, ServerMemory } from './target.ts';
+import type { Store } from '../../src/store/ports.ts';
+import { freePort, rssOf, sleep, waitForGreeting } from './proc.ts';
+import type { ServerMemory, ServerTarget } from './target.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+export const ROOT = new URL('../../', import.meta.url).pathname;
 
 /**
- * A cheap scrypt PHC hash (N=16) of the bench password. The CLI stores argon2id (~85 ms a verify),
- * which would make 5,000 logins take minutes; the store accepts scrypt hashes (imported accounts),
- * and Dovecot gets a {PLAIN} passwd-file, so neither side pays for hashing in the bench.
+ * A cheap scrypt PHC hash (N=16) of a password. The CLI stores argon2id (~80 ms a verify), which
+ * would make 5,000 logins take minutes; the store accepts scrypt hashes (imported accounts).
  */
-function cheapHash(password: string): string {
+export function cheapHash(password: string): string {
   const salt = randomBytes(16);
   const hash = scryptSync(password, salt, 32, { N: 16, r: 8, p: 1 });
   return `$scrypt$ln=4,r=8,p=1$${salt.toString('base64').replace(/=+$/, '')}$${hash.toString('base64').replace(/=+$/, '')}`;
 }
 
-function cli(args: string[]): void {
+/** Runs the postkontor CLI (`bin/postkontor.js ARGS`) and waits for it. */
+export function cli(args: string[]): void {
   execFileSync(process.execPath, [join(ROOT, 'bin/postkontor.js'), ...args], { cwd: ROOT, stdio: 'pipe' });
 }
 
-function cacheKey(big: number, small: number): string {
-  const h = createHash('sha256');
-  h.update(readFileSync(join(ROOT, 'src/store/sql/migrations/sqlite.ts')));
-  return `pk-${CORPUS_VERSION}-${h.digest('hex').slice(0, 10)}-${big}-${small}`;
+/**
+ * Appends `count` messages (`message(n)`, \Seen when `seen(n)`) to one mailbox, 500 a transaction
+ * with 4 transactions in flight (the store's write queue groups their commits).
+ */
+export async function appendAll(
+  store: Store,
+  accountId: number,
+  mailboxId: number,
+  count: number,
+  message: (n: number) => Buffer,
+  seen: (n: number) => boolean = () => false,
+): Promise<void> {
+  const batch = 500;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < count) {
+        const from = next;
+        next = Math.min(count, next + batch);
+        const inputs = [];
+        for (let n = from; n < next; n++) inputs.push({ raw: message(n), flags: seen(n) ? ['\\Seen'] : [] });
+        await store.messages.appendMany(accountId, mailboxId, inputs);
+      }
+    }),
+  );
 }
 
-async function load(dir: string, big: number, small: number, log: (s: string) => void): Promise<void> {
-  cli(['domain', 'add', DOMAIN, '--data', dir]);
-  for (const u of [BIG_USER, IDLE_USER]) cli(['user', 'add', u, '--password', PASSWORD, '--data', dir]);
-  const store = await openStore({ dataDir: dir });
+/** Opens the data dir's store (the server may be running: SQLite WAL, as the CLI does). */
+export async function withStore<T>(dataDir: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore({ dataDir });
   try {
-    for (const [user, count] of [[BIG_USER, big], [IDLE_USER, small]] as const) {
-      await store.accounts.setPasswordHash(user, cheapHash(PASSWORD));
-      const acc = (await store.accounts.get(user))!;
-      const inbox = (await store.mailboxes.get(acc.id, 'INBOX'))!;
-      const t0 = performance.now();
-      const batch = 500;
-      // 4 transactions in flight: the store's write queue groups their commits.
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          while (next < count) {
-            const from = next;
-            next = Math.min(count, next + batch);
-            const inputs = [];
-            for (let n = from; n < next; n++) inputs.push({ raw: benchMessage(n), flags: isSeen(n) ? ['\\Seen'] : [] });
-            await store.messages.appendMany(acc.id, inbox.id, inputs);
-          }
-        }),
-      );
-      const s = (performance.now() - t0) / 1000;
-      log(`  loaded ${count} messages for ${user} in ${s.toFixed(1)} s (${(count / s).toFixed(0)}/s)`);
-    }
+    return await fn(store);
   } finally {
     await store.close();
   }
 }
 
-/** A fresh copy of the cached data dir (building the cache first when needed). */
-export async function postkontorDataDir(big: number, small: number, log: (s: string) => void): Promise<string> {
-  const cache = join(ROOT, '.bench-data', cacheKey(big, small));
+function schemaHash(): string {
+  const h = createHash('sha256');
+  h.update(readFileSync(join(ROOT, 'src/store/sql/migrations/sqlite.ts')));
+  return h.digest('hex').slice(0, 10);
+}
+
+/**
+ * A fresh copy of a cached data dir, in a new temp dir (the data dir is `<returned>/data`).
+ * `key` names the content (corpus version and sizes); the schema's hash is added to it. `build`
+ * fills an empty data dir the first time.
+ */
+export async function cachedDataDir(
+  key: string,
+  build: (dataDir: string) => Promise<void>,
+  log: (s: string) => void,
+): Promise<string> {
+  const cache = join(ROOT, '.bench-data', `pk-${key}-${schemaHash()}`);
   if (!existsSync(join(cache, 'READY'))) {
     log(`postkontor: building ${cache} (cached for later runs)`);
     const building = `${cache}.building`;
     rmSync(building, { recursive: true, force: true });
     mkdirSync(building, { recursive: true });
-    await load(building, big, small, log);
+    await build(building);
     writeFileSync(join(building, 'READY'), new Date().toISOString() + '\n');
     rmSync(cache, { recursive: true, force: true });
     renameSync(building, cache);
@@ -91,20 +104,22 @@ export async function postkontorDataDir(big: number, small: number, log: (s: str
   return run;
 }
 
-/** Starts `postkontor serve` on the data dir, IMAP only, on a free loopback port. */
-export async function startPostkontor(runDir: string): Promise<ImapTarget> {
+const LISTENERS = ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'submissions', 'http'] as const;
+
+/** Starts `postkontor serve` on `<runDir>/data`, serving only `protocol` on a free loopback port. */
+export async function startPostkontor(runDir: string, protocol: 'imap' | 'pop3'): Promise<ServerTarget> {
   const port = await freePort();
   const probe = join(runDir, 'heap-probe.json');
   const conf = join(runDir, 'postkontor.toml');
   writeFileSync(conf, '[log]\nlevel = "warn"\n');
-  const ports = ['imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'submissions', 'http'].flatMap((n) => [`--${n}-port`, '0']);
+  const ports = LISTENERS.flatMap((n) => [`--${n}-port`, n === protocol ? String(port) : '0']);
   const args = [
     '--expose-gc',
     '--import', 'tsx',
-    '--import', './bench/imap/heap-probe.ts',
+    '--import', './bench/shared/heap-probe.ts',
     ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
     'src/cli/main.ts', 'serve', '--data', join(runDir, 'data'), '--config', conf,
-    '--bind', '127.0.0.1', '--hostname', 'localhost', '--imap-port', String(port), ...ports,
+    '--bind', '127.0.0.1', '--hostname', 'localhost', ...ports,
   ];
   // exec keeps the pid: the shell only raises the descriptor limit for 5,000 connections.
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
@@ -118,16 +133,15 @@ export async function startPostkontor(runDir: string): Promise<ImapTarget> {
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`postkontor serve exited (${child.exitCode}): ${stderr}`);
-    try {
-      (await ImapClient.open(port)).close();
-      break;
-    } catch {
-      if (i > 300) throw new Error(`postkontor did not listen on ${port} within 30 s: ${stderr}`);
-      await sleep(100);
-    }
-  }
+  await waitForGreeting(
+    port,
+    protocol === 'imap' ? '* OK' : '+OK',
+    () => (child.exitCode !== null ? `postkontor serve exited (${child.exitCode}): ${stderr}` : null),
+    'postkontor',
+  ).catch((err: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${err.message}\n${stderr}`);
+  });
   const pid = child.pid!;
   let seq = 0;
   return {

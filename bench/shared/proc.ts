@@ -1,9 +1,10 @@
 /**
- * Process helpers for the benchmarks: a free loopback port, memory of a process (RSS) or of a
- * process tree (RSS and PSS summed, for Dovecot's one-process-per-connection model), statistics.
+ * Process helpers for the benchmarks: a free loopback port, waiting for a server's greeting,
+ * memory of a process (RSS) or of a process tree (RSS and PSS summed, for Dovecot's
+ * one-process-per-connection model), statistics.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -96,3 +97,38 @@ export function median(values: readonly number[]): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Connects once and resolves true when the server's first line starts with `prefix` ("* OK", "+OK"). */
+export function greets(port: number, prefix: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let text = '';
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(5000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('close', () => done(false));
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (text.includes('\n')) done(text.startsWith(prefix));
+    });
+  });
+}
+
+/** Polls until the server on `port` greets with `prefix`; throws what `failed()` says when it exits. */
+export async function waitForGreeting(
+  port: number,
+  prefix: string,
+  failed: () => string | null,
+  what: string,
+): Promise<void> {
+  for (let i = 0; ; i++) {
+    const reason = failed();
+    if (reason !== null) throw new Error(reason);
+    if (await greets(port, prefix)) return;
+    if (i > 300) throw new Error(`${what} did not greet on ${port} within 30 s`);
+    await sleep(100);
+  }
+}

@@ -1,4 +1,4 @@
-/** What a benchmark needs from a running IMAP server, whichever server it is. */
+/** What a benchmark needs from a running server (IMAP or POP3), whichever server it is. */
 export interface ServerMemory {
   /** Resident memory: of the one process (postkontor) or summed over the process tree (Dovecot). */
   readonly rss: number;
@@ -9,7 +9,7 @@ export interface ServerMemory {
   readonly heapUsed?: number;
 }
 
-export interface ImapTarget {
+export interface ServerTarget {
   readonly name: string;
   readonly port: number;
   memory(): Promise<ServerMemory>;
