@@ -5,16 +5,18 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { resolveConfig } from '../../src/core/config-schema.ts';
 import { acceptConnection, createServerContext } from '../../src/server/server.ts';
 import { createLogger, type Logger } from '../../src/core/log.ts';
 import type { ConfigFile, ListenerName } from '../../src/core/config-schema.ts';
-import type { ProtocolFactory, ProtocolHandler, ServerContext, SessionTimeouts } from '../../src/server/protocol.ts';
+import { LISTENER_KINDS, type ProtocolFactory, type ProtocolHandler, type ServerContext, type SessionTimeouts } from '../../src/server/protocol.ts';
 import { loadTls } from '../../src/server/tls.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/ports.ts';
+import type { Outbound } from '../../src/delivery/outbound-port.ts';
 import { tempDir } from './temp-dir.ts';
 
 export interface ImapTestServerOptions {
@@ -22,7 +24,8 @@ export interface ImapTestServerOptions {
   readonly protocol?: ProtocolFactory;
   /**
    * More listeners on the same store (e.g. `{ pop3: pop3Protocol }` for cross-protocol tests);
-   * each gets its own ephemeral port in `ports`.
+   * each gets its own ephemeral port in `ports`. Implicit-TLS listeners (`submissions`, `imaps`,
+   * `pop3s`) terminate TLS with the test certificate first, as the composition root does.
    */
   readonly also?: Partial<Record<ListenerName, ProtocolFactory>>;
   /** Config file values (e.g. `{ auth: { plaintext: 'tls-only' } }`); defaults otherwise. */
@@ -30,6 +33,8 @@ export interface ImapTestServerOptions {
   /** Shorter autologout timers for the tests that wait for them. */
   readonly timeouts?: Partial<SessionTimeouts>;
   readonly clock?: Clock;
+  /** The outbound queue in ServerContext (SMTP tests pass a recording fake); none by default. */
+  readonly outbound?: Outbound;
   /** Log level; `PK_TEST_LOG=debug` in the environment shows the server's log on stderr. */
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -41,6 +46,8 @@ export interface ImapTestServer {
   readonly ports: Partial<Record<ListenerName, number>>;
   readonly store: Store;
   readonly context: ServerContext;
+  /** The server's self-signed certificate (PEM): what TLS clients in tests verify against. */
+  readonly certPem: Buffer;
   close(): Promise<void>;
 }
 
@@ -107,7 +114,15 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
     onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
   });
   const config = resolveConfig(dir.path, opts.config ?? {}, { hostname: 'localhost', bind: '127.0.0.1' }, 'localhost');
-  const context = createServerContext({ config, store, log, clock, secureContext: tls.secureContext, timeouts: opts.timeouts });
+  const context = createServerContext({
+    config,
+    store,
+    log,
+    clock,
+    secureContext: tls.secureContext,
+    timeouts: opts.timeouts,
+    ...(opts.outbound ? { outbound: opts.outbound } : {}),
+  });
   const { sessions } = context;
   const factories: [ListenerName, ProtocolFactory][] = [['imap', protocol], ...(Object.entries(opts.also ?? {}) as [ListenerName, ProtocolFactory][])];
   const handlers: ProtocolHandler[] = [];
@@ -118,12 +133,20 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
     for (const [name, factory] of factories) {
       const handler = factory(context, name);
       handlers.push(handler);
-      const server: Server = createServer((socket) => {
+      const accept = (socket: Socket, secure: boolean): void => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
         // The composition root's own accept path: same cid, logging, registry and TCP_NODELAY.
-        acceptConnection(context, name, handler, socket, false);
-      });
+        acceptConnection(context, name, handler, socket, secure);
+      };
+      let server: Server;
+      if (LISTENER_KINDS[name].implicitTls) {
+        const tlsServer = createTlsServer({ key: tls.key, cert: tls.cert });
+        tlsServer.on('secureConnection', (socket) => accept(socket, true));
+        server = tlsServer;
+      } else {
+        server = createServer((socket) => accept(socket, false));
+      }
       servers.push(server);
       ports[name] = await new Promise<number>((resolve, reject) => {
         server.once('error', reject);
@@ -150,5 +173,5 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
       await store.close();
       dir.remove();
     })());
-  return { port: ports.imap ?? 0, ports, store, context, close };
+  return { port: ports.imap ?? 0, ports, store, context, certPem: tls.cert, close };
 }

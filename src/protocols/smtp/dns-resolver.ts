@@ -1,0 +1,15 @@
+/**
+ * The DNS lookups SPF, DKIM, DMARC and ARC verification make, behind one function type so
+ * tests can answer from memory. Production uses node:dns with `outbound.dns-servers` if set.
+ */
+import { promises as dns } from 'node:dns';
+
+/** mailauth's resolver contract: records of `rrtype` for `name`; throws ENOTFOUND/ENODATA. */
+export type DnsLookup = (name: string, rrtype: string) => Promise<string[][] | string[]>;
+
+export function systemDnsLookup(servers?: readonly string[]): DnsLookup {
+  const resolver = new dns.Resolver({ timeout: 5000, tries: 2 });
+  if (servers && servers.length > 0) resolver.setServers([...servers]);
+  // mailauth hands the answer on as node:dns shapes it (TXT as string[][], MX as objects).
+  return (name, rrtype) => resolver.resolve(name, rrtype) as unknown as Promise<string[][] | string[]>;
+}

@@ -1,0 +1,58 @@
+/**
+ * SMTP as the composition root plugs it in: the MTA on `smtp` (25; mail for local domains from
+ * anyone, relaying only after AUTH) and submission on `submission` (587, STARTTLS) and
+ * `submissions` (465, implicit TLS), AUTH required. Tests build their own with
+ * `createSmtpProtocol` (in-memory DNS, a small SIZE).
+ */
+import { LIMITS } from '../../core/limits.ts';
+import type { ProtocolFactory, ServerContext } from '../../server/protocol.ts';
+import { LISTENER_KINDS } from '../../server/protocol.ts';
+import { systemDnsLookup, type DnsLookup } from './dns-resolver.ts';
+import { createSmtpListener } from './listener.ts';
+import { SendRateLimiter } from './send-rate.ts';
+
+export interface SmtpProtocolOptions {
+  /** DNS for SPF/DKIM/DMARC/ARC; node:dns (with `outbound.dns-servers`) by default. */
+  readonly dns?: DnsLookup;
+  /** SIZE; LIMITS.messageBytes by default. */
+  readonly maxMessageBytes?: number;
+}
+
+// One sending-rate window per node, shared by 587 and 465 (and AUTH on 25).
+const sendRates = new WeakMap<ServerContext, SendRateLimiter>();
+
+function sendRateFor(ctx: ServerContext): SendRateLimiter {
+  let limiter = sendRates.get(ctx);
+  if (!limiter) {
+    limiter = new SendRateLimiter(ctx.clock, ctx.config.smtp.sendRatePerHour);
+    sendRates.set(ctx, limiter);
+  }
+  return limiter;
+}
+
+export function createSmtpProtocol(opts: SmtpProtocolOptions = {}): ProtocolFactory {
+  return (ctx, listener) => {
+    const implicitTls = LISTENER_KINDS[listener].implicitTls;
+    const smtp = createSmtpListener(
+      {
+        ctx,
+        listener,
+        submission: listener !== 'smtp',
+        dns: opts.dns ?? systemDnsLookup(ctx.config.outbound.dnsServers),
+        sendRate: sendRateFor(ctx),
+        maxMessageBytes: opts.maxMessageBytes ?? LIMITS.messageBytes,
+      },
+      implicitTls,
+    );
+    return {
+      starttls: !implicitTls,
+      handle: (conn) => smtp.handle(conn),
+      shutdown: () => {
+        smtp.shutdown();
+        return Promise.resolve();
+      },
+    };
+  };
+}
+
+export const smtpProtocol: ProtocolFactory = createSmtpProtocol();

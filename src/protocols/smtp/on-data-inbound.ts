@@ -1,0 +1,52 @@
+/**
+ * DATA on the MTA listener from an unauthenticated client: bare line ends normalised, SPF/DKIM/
+ * DMARC/ARC verified (Authentication-Results, Received-SPF), a Received header, then the local
+ * delivery pipeline. 250 only once every stored copy is durable.
+ */
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { deliverLocally, type LocalRecipient } from '../../delivery/local/deliver.ts';
+import { checkAuthentication } from './authentication-results.ts';
+import { failureReply } from './delivery-replies.ts';
+import type { SmtpDeps } from './deps.ts';
+import { normalizeLineEnds } from './line-ends.ts';
+import { readMessage } from './read-message.ts';
+import { smtpReply, type SmtpReply } from './reply.ts';
+import { stateOf } from './session-state.ts';
+import { traceHeader } from './trace.ts';
+
+export async function onDataInbound(deps: SmtpDeps, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string | SmtpReply | null> {
+  const state = stateOf(session);
+  const body = await readMessage(stream, deps.maxMessageBytes);
+  if (!body) return null; // smtp-server answers 552 5.3.4
+  const raw = normalizeLineEnds(body);
+  const recipients: LocalRecipient[] = [];
+  for (const r of session.envelope.rcptTo) {
+    const resolved = state.recipients.get(r.address.toLowerCase());
+    if (resolved?.kind === 'local') recipients.push({ address: r.address, ...resolved });
+  }
+  if (recipients.length === 0) return smtpReply(451, '4.3.0', 'recipients changed during the transaction; try again');
+  const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  const auth = await checkAuthentication(
+    { raw, remoteAddress: state.conn.remoteAddress, helo: session.hostNameAppearsAs, sender, hostname: deps.ctx.config.hostname, dns: deps.dns },
+    state.conn.log,
+  );
+  const trace = traceHeader(deps, session, state, recipients.map((r) => r.address));
+  const stored = Buffer.concat([Buffer.from(auth.headers + trace, 'utf8'), raw]);
+  const results = await deliverLocally({ store: deps.ctx.store, log: state.conn.log, outbound: deps.ctx.outbound }, {
+    raw: stored,
+    sender,
+    recipients,
+    junk: auth.quarantine,
+  });
+  const failed = results.filter((r) => !r.ok);
+  state.conn.log.info(
+    { size: stored.length, recipients: results.length, failed: failed.length, auth: auth.summary, junk: auth.quarantine },
+    'message received',
+  );
+  if (failed.length === results.length) return failureReply(failed.map((f) => (f.ok ? 'unavailable' : f.failure)));
+  if (failed.length > 0) {
+    // TODO(issue 5): a DSN to the sender for these once the outbound bounce generator exists.
+    state.conn.log.warn({ failed: failed.map((f) => f.address) }, 'some recipients could not be delivered after 250');
+  }
+  return `${state.conn.cid}.${session.transaction} message accepted`;
+}

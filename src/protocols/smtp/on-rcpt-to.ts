@@ -1,0 +1,68 @@
+/**
+ * RCPT TO: the recipient limit, then local domain or not. Mail for another domain is relaying,
+ * allowed to authenticated senders only (and only once the outbound queue exists); mail for a
+ * local domain must resolve to an account or alias, and a full mailbox is refused now rather
+ * than bounced later. The resolution is kept for DATA.
+ */
+import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import { parseAddress } from '../../core/address.ts';
+import { quotaVerdict } from '../../delivery/local/quota.ts';
+import type { SmtpDeps } from './deps.ts';
+import { smtpReply, type SmtpReply } from './reply.ts';
+import { stateOf } from './session-state.ts';
+
+export const OUTBOUND_UNAVAILABLE = 'outbound delivery is not available yet';
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+function declaredSize(session: SMTPServerSession): number {
+  const from = session.envelope.mailFrom;
+  const size = from && from.args ? from.args.SIZE : undefined;
+  return typeof size === 'string' ? Number(size) : 0;
+}
+
+export async function onRcptTo(deps: SmtpDeps, rcpt: SMTPServerAddress, session: SMTPServerSession): Promise<SmtpReply | null> {
+  const state = stateOf(session);
+  const { store, config, outbound } = deps.ctx;
+  const key = rcpt.address.toLowerCase();
+  const max = config.smtp.maxRecipients;
+  const known = session.envelope.rcptTo.some((r) => r.address.toLowerCase() === key);
+  if (!known && session.envelope.rcptTo.length >= max) {
+    return smtpReply(452, '4.5.3', `too many recipients (at most ${max} per message)`);
+  }
+  // RFC 5321 §4.1.1.3: the domainless <postmaster> is this host's postmaster.
+  const target = key === 'postmaster' ? `postmaster@${config.hostname}` : rcpt.address;
+  const domain = domainOf(target);
+  if (key === 'postmaster' && !(await store.domains.exists(domain))) {
+    return smtpReply(550, '5.1.1', '<postmaster>: no such user here');
+  }
+  if (!(await store.domains.exists(domain))) {
+    if (!state.account) return smtpReply(554, '5.7.1', 'relay access denied');
+    if (!outbound) return smtpReply(451, '4.3.0', OUTBOUND_UNAVAILABLE);
+    state.recipients.set(key, { kind: 'remote' });
+    return null;
+  }
+  let address: string;
+  try {
+    address = parseAddress(target).address;
+  } catch {
+    return smtpReply(550, '5.1.1', `<${rcpt.address}>: no such user here`);
+  }
+  const { accounts, external } = await store.aliases.resolve(address);
+  if (accounts.length === 0 && external.length === 0) {
+    return smtpReply(550, '5.1.1', `<${rcpt.address}>: no such user here`);
+  }
+  if (external.length > 0 && !outbound) return smtpReply(451, '4.3.0', OUTBOUND_UNAVAILABLE);
+  if (external.length === 0) {
+    const size = declaredSize(session);
+    const verdicts = accounts.map((a) => quotaVerdict(a, size));
+    if (verdicts.every((v) => v === 'too-big')) {
+      return smtpReply(552, '5.2.2', `<${rcpt.address}>: message exceeds the mailbox quota`);
+    }
+    if (verdicts.every((v) => v !== 'ok')) return smtpReply(452, '4.2.2', `<${rcpt.address}>: mailbox full`);
+  }
+  state.recipients.set(key, { kind: 'local', accounts, external });
+  return null;
+}
