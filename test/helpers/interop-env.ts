@@ -117,6 +117,8 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
         ms: Math.round(performance.now() - started),
       });
     });
+    // A child that exits before reading its input must fail its test, not crash the process (EPIPE).
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
