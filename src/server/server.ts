@@ -21,9 +21,14 @@ import { LoginLimiter } from '../auth/login-limiter.ts';
 import { NOT_AVAILABLE } from './not-available.ts';
 import { imapProtocol } from '../protocols/imap/index.ts';
 import { pop3Protocol } from '../protocols/pop3/index.ts';
+import { smtpProtocol } from '../protocols/smtp/index.ts';
 
 /** The protocols that exist so far; the rest answer "not yet available". */
-const IMPLEMENTED: Partial<Record<ProtocolFamily, ProtocolFactory>> = { imap: imapProtocol, pop3: pop3Protocol };
+const IMPLEMENTED: Partial<Record<ProtocolFamily, ProtocolFactory>> = {
+  imap: imapProtocol,
+  pop3: pop3Protocol,
+  smtp: smtpProtocol,
+};
 import {
   LISTENER_KINDS,
   type ProtocolFactory,

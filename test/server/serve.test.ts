@@ -74,13 +74,9 @@ function capaThenQuit(socket: Socket): Promise<string> {
   return readAll(socket);
 }
 
-function plain(port: number): Promise<string> {
-  return readAll(netConnect({ host: '127.0.0.1', port }));
-}
-
-function tlsGreeting(port: number): Promise<string> {
-  // rejectUnauthorized:false only because this is the test's own self-signed certificate.
-  return readAll(tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, servername: 'localhost' }));
+function ehloThenQuit(socket: Socket): Promise<string> {
+  socket.once('data', () => socket.write('EHLO serve.test\r\nQUIT\r\n'));
+  return readAll(socket);
 }
 
 function httpGet(port: number): Promise<{ status: number; body: string }> {
@@ -111,7 +107,7 @@ describe('postkontor serve', () => {
     await dir.cleanup();
   });
 
-  test('starts, lists its listeners, serves IMAP and POP3, answers "not yet available" on the others, stops on SIGTERM', async () => {
+  test('starts, lists its listeners, serves IMAP, POP3 and SMTP, answers "not yet available" on HTTP, stops on SIGTERM', async () => {
     const free = await freePorts(8);
     const ports = Object.fromEntries(PORT_FLAGS.map((p, i) => [p, free[i] ?? 0])) as Ports;
     ports.pop3s = 0; // 0 disables a listener
@@ -133,8 +129,8 @@ describe('postkontor serve', () => {
         ['IMAP', String(ports.imap), 'STARTTLS'],
         ['IMAPS', String(ports.imaps), 'implicit TLS'],
         ['POP3', String(ports.pop3), 'STARTTLS'],
-        ['SMTP', String(ports.smtp), 'none'],
-        ['Submission', String(ports.submission), 'none'],
+        ['SMTP', String(ports.smtp), 'STARTTLS'],
+        ['Submission', String(ports.submission), 'STARTTLS'],
         ['Submissions', String(ports.submissions), 'implicit TLS'],
         ['HTTP', String(ports.http), 'none'],
       ];
@@ -149,9 +145,10 @@ describe('postkontor serve', () => {
         // rejectUnauthorized:false only because this is the test's own self-signed certificate.
         logoutAfterGreeting(tlsConnect({ host: '127.0.0.1', port: ports.imaps, rejectUnauthorized: false, servername: 'localhost' })),
         capaThenQuit(netConnect({ host: '127.0.0.1', port: ports.pop3 })),
-        plain(ports.smtp),
-        plain(ports.submission),
-        tlsGreeting(ports.submissions),
+        ehloThenQuit(netConnect({ host: '127.0.0.1', port: ports.smtp })),
+        ehloThenQuit(netConnect({ host: '127.0.0.1', port: ports.submission })),
+        // rejectUnauthorized:false only because this is the test's own self-signed certificate.
+        ehloThenQuit(tlsConnect({ host: '127.0.0.1', port: ports.submissions, rejectUnauthorized: false, servername: 'localhost' })),
         httpGet(ports.http),
       ]);
       // IMAP is served: plain IMAP offers STARTTLS and, under auth.plaintext = "tls-only", no
@@ -181,9 +178,20 @@ describe('postkontor serve', () => {
           '',
         ].join('\r\n'),
       );
-      assert.equal(smtp, '421 4.3.2 file.example postkontor SMTP is not yet available\r\n');
-      assert.equal(submission, smtp);
-      assert.equal(submissions, smtp);
+      // SMTP and submission offer STARTTLS and, under "tls-only", no AUTH before it; 465 offers
+      // AUTH and no STARTTLS.
+      const ehlo = (extensions: string[]): string =>
+        [
+          '220 file.example ESMTP postkontor',
+          '250-file.example Nice to meet you, [127.0.0.1]',
+          ...['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', ...extensions].map((e) => `250-${e}`),
+          '250 SIZE 67108864',
+          '221 2.0.0 Bye',
+          '',
+        ].join('\r\n');
+      assert.equal(smtp, ehlo(['STARTTLS']));
+      assert.equal(submission, ehlo(['STARTTLS']));
+      assert.equal(submissions, ehlo(['AUTH PLAIN LOGIN']));
       assert.equal(http.status, 503);
       assert.match(http.body, /not yet available/);
 
