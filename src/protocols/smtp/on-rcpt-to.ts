@@ -5,7 +5,8 @@
  * than bounced later. The resolution is kept for DATA.
  */
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
-import { parseAddress } from '../../core/address.ts';
+import { normalizeDomain, parseAddress } from '../../core/address.ts';
+import type { Store } from '../../store/ports.ts';
 import { quotaVerdict } from '../../delivery/local/quota.ts';
 import type { SmtpDeps } from './deps.ts';
 import { smtpReply, type SmtpReply } from './reply.ts';
@@ -15,6 +16,17 @@ export const OUTBOUND_UNAVAILABLE = 'outbound delivery is not available yet';
 
 function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** Address literals (`[192.0.2.1]`) and names we could never host are simply not local. */
+async function isLocalDomain(store: Store, domain: string): Promise<boolean> {
+  let name: string;
+  try {
+    name = normalizeDomain(domain);
+  } catch {
+    return false;
+  }
+  return store.domains.exists(name);
 }
 
 function declaredSize(session: SMTPServerSession): number {
@@ -35,10 +47,10 @@ export async function onRcptTo(deps: SmtpDeps, rcpt: SMTPServerAddress, session:
   // RFC 5321 §4.1.1.3: the domainless <postmaster> is this host's postmaster.
   const target = key === 'postmaster' ? `postmaster@${config.hostname}` : rcpt.address;
   const domain = domainOf(target);
-  if (key === 'postmaster' && !(await store.domains.exists(domain))) {
+  if (key === 'postmaster' && !(await isLocalDomain(store, domain))) {
     return smtpReply(550, '5.1.1', '<postmaster>: no such user here');
   }
-  if (!(await store.domains.exists(domain))) {
+  if (!(await isLocalDomain(store, domain))) {
     if (!state.account) return smtpReply(554, '5.7.1', 'relay access denied');
     if (!outbound) return smtpReply(451, '4.3.0', OUTBOUND_UNAVAILABLE);
     state.recipients.set(key, { kind: 'remote' });

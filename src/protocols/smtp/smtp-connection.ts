@@ -6,7 +6,8 @@
  * - AUTH is left out of the EHLO answer where `auth.plaintext` forbids a password on this
  *   connection (before STARTTLS), and AUTH there is refused before any credentials are sent
  *   (`538 5.7.11`, RFC 4954 §6), instead of after the password crossed the wire;
- * - the root's connection id is the library's session id, so our log and its log line up.
+ * - the root's connection id is the library's session id, so our log and its log line up;
+ * - an over-long command line (smtp-server's parser stops there) gets a precise 421.
  */
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPServer } from 'smtp-server';
@@ -27,6 +28,11 @@ export class SmtpConnection extends SMTPConnection {
   }
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    if (code === 421 && data === 'Error: Command line too long') {
+      // The parser cannot resume after an over-long line; say so precisely, then close.
+      super.send(421, '4.5.2 command line too long; closing connection', false);
+      return;
+    }
     if (typeof data === 'string' && ENHANCED_PREFIX.test(data)) {
       super.send(code, data, false);
       return;
