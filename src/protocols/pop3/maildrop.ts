@@ -36,14 +36,17 @@ export class PopMaildrop {
     return this.messages.length;
   }
 
-  /** Message `n`; `-ERR` when there is no such message or it was DELE'd (RFC 1939 §5). */
-  message(n: number): PopMessage {
-    const msg = n >= 1 ? this.messages[n - 1] : undefined;
+  /**
+   * Message `n`; `-ERR` when there is no such message or it was DELE'd (RFC 1939 §5). `shown`
+   * is the number as the client wrote it (digits beyond 2^53 do not survive a Number).
+   */
+  message(n: number, shown = String(n)): PopMessage {
+    const msg = Number.isInteger(n) && n >= 1 ? this.messages[n - 1] : undefined;
     if (!msg) {
       const count = this.messages.length;
-      throw popError(`no such message ${n}; the maildrop has ${count} message${count === 1 ? '' : 's'}`);
+      throw popError(`no such message ${shown}; the maildrop has ${count} message${count === 1 ? '' : 's'}`);
     }
-    if (this.deleted.has(n)) throw popError(`message ${n} already deleted`);
+    if (this.deleted.has(n)) throw popError(`message ${shown} already deleted`);
     return msg;
   }
 
@@ -65,8 +68,8 @@ export class PopMaildrop {
     return { count, octets };
   }
 
-  delete(n: number): void {
-    this.message(n);
+  delete(n: number, shown = String(n)): void {
+    this.message(n, shown);
     this.deleted.add(n);
   }
 

@@ -284,8 +284,10 @@ export class PopSession {
   private onIdle(): void {
     // A long RETR to a slow reader or an UPDATE is work in progress, not idling.
     if ((this.running && !this.lineWaiter) || this.updating) return this.touch();
+    // RFC 1939 §3: "close the TCP connection without removing any messages or sending any
+    // response to the client".
     this.conn.log.info('autologout');
-    this.fatal('autologout; idle for too long');
+    this.end();
   }
 
   private cleanup(): void {

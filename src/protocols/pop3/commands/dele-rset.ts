@@ -1,13 +1,13 @@
 // RFC 1939 §5 DELE and RSET. Only marks in the session; the store changes at QUIT (UPDATE).
-import { expectArgs, messageNumber } from '../wire/command.ts';
+import { expectArgs, messageRef } from '../wire/command.ts';
 import { maildropOf, type CommandSpec } from './types.ts';
 
 export const dele: CommandSpec = {
   states: ['transaction'],
   handle(session, cmd) {
     expectArgs(cmd, 1, 1, 'a message number');
-    const n = messageNumber(cmd.args[0]!);
-    maildropOf(session).delete(n);
+    const { n, text } = messageRef(cmd.args[0]!);
+    maildropOf(session).delete(n, text);
     session.ok(`message ${n} deleted`);
     return Promise.resolve();
   },

@@ -1,7 +1,7 @@
 // RFC 1939 §5 LIST [n] and §7 UIDL [n]. Sizes are the CRLF form's octets, what RETR sends
 // before dot-stuffing; the UIDL is the store's permanent message id, never reused, so "leave a
 // copy on the server" clients never download a message twice (client-quirks.md).
-import { expectArgs, messageNumber } from '../wire/command.ts';
+import { expectArgs, messageRef } from '../wire/command.ts';
 import { multiLine } from '../wire/responses.ts';
 import { maildropOf, type CommandSpec } from './types.ts';
 
@@ -11,8 +11,8 @@ export const list: CommandSpec = {
     expectArgs(cmd, 0, 1, 'at most a message number');
     const maildrop = maildropOf(session);
     if (cmd.args.length === 1) {
-      const n = messageNumber(cmd.args[0]!);
-      session.ok(`${n} ${maildrop.message(n).size}`);
+      const { n, text } = messageRef(cmd.args[0]!);
+      session.ok(`${n} ${maildrop.message(n, text).size}`);
       return Promise.resolve();
     }
     const lines: string[] = [];
@@ -29,8 +29,8 @@ export const uidl: CommandSpec = {
     expectArgs(cmd, 0, 1, 'at most a message number');
     const maildrop = maildropOf(session);
     if (cmd.args.length === 1) {
-      const n = messageNumber(cmd.args[0]!);
-      session.ok(`${n} ${maildrop.message(n).id}`);
+      const { n, text } = messageRef(cmd.args[0]!);
+      session.ok(`${n} ${maildrop.message(n, text).id}`);
       return Promise.resolve();
     }
     const lines: string[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { expectArgs, lineCount, messageNumber, parseCommandLine, WireError } from './command.ts';
+import { expectArgs, lineCount, messageNumber, messageRef, parseCommandLine, WireError } from './command.ts';
 import { LineReader, type LineEvent } from './line-reader.ts';
 import { continuation, errLine, multiLine, okLine } from './responses.ts';
 
@@ -105,6 +105,8 @@ test('argument checks give the exact -ERR texts', () => {
   assert.equal(err(() => lineCount('x')), 'invalid line count "x"');
   assert.equal(messageNumber('007'), 7);
   assert.equal(lineCount('0'), 0);
+  assert.deepEqual(messageRef('0099999999999999999999'), { n: Number('99999999999999999999'), text: '99999999999999999999' });
+  assert.deepEqual(messageRef('000'), { n: 0, text: '0' });
 });
 
 test('responses', () => {

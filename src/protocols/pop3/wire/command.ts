@@ -47,6 +47,11 @@ export function messageNumber(arg: string): number {
   return Number(arg);
 }
 
+/** A message number argument and how error texts show it: its digits, not a rounded float. */
+export function messageRef(arg: string): { readonly n: number; readonly text: string } {
+  return { n: messageNumber(arg), text: arg.replace(/^0+(?=[0-9])/, '') };
+}
+
 /** TOP's line count: a non-negative decimal number. */
 export function lineCount(arg: string): number {
   if (!/^[0-9]+$/.test(arg)) throw new WireError(`invalid line count${shown(arg)}`);
