@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { benchMessage, BIG_USER, CORPUS_VERSION, DOMAIN, IDLE_USER, isSeen, PASSWORD } from '../shared/corpus.ts';
 import { prepareDovecot } from '../shared/dovecot.ts';
-import { appendAll, cachedDataDir, cheapHash, cli, withStore } from '../shared/postkontor.ts';
+import { appendAll, cachedDataDir, cheapHash, cli, indexed, withStore } from '../shared/postkontor.ts';
 
 /** A fresh copy of the cached postkontor data dir with both accounts (built the first time). */
 export function imapDataDir(big: number, small: number, log: (s: string) => void): Promise<string> {
@@ -25,6 +25,7 @@ export function imapDataDir(big: number, small: number, log: (s: string) => void
           const s = (performance.now() - t0) / 1000;
           log(`  loaded ${count} messages for ${user} in ${s.toFixed(1)} s (${(count / s).toFixed(0)}/s)`);
         }
+        await indexed(store, log);
       });
     },
     log,

@@ -8,7 +8,7 @@ import { benchMessage, DOMAIN } from '../shared/corpus.ts';
 
 export const POP_USER = `pop@${DOMAIN}`;
 /** Bump when the messages change, so cached data dirs are rebuilt. */
-export const POP_CORPUS_VERSION = 'p1';
+export const POP_CORPUS_VERSION = 'p2';
 export const BIG_MESSAGE_SIZE = 1024 * 1024;
 
 /** Message `n` is a big one when `n % every === every / 2`. */

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { hashPassword } from '../../src/auth/password.ts';
 import { benchMessage, DOMAIN, PASSWORD } from '../shared/corpus.ts';
 import { prepareDovecot, setDovecotPasswords } from '../shared/dovecot.ts';
-import { appendAll, cachedDataDir, cheapHash, cli, withStore } from '../shared/postkontor.ts';
+import { appendAll, cachedDataDir, cheapHash, cli, indexed, withStore } from '../shared/postkontor.ts';
 import { bigMessage, isBig, POP_CORPUS_VERSION, POP_USER, popMessage } from './corpus.ts';
 
 export type HashKind = 'cheap' | 'argon2id';
@@ -29,6 +29,7 @@ export function popDataDir(messages: number, bigEvery: number, log: (s: string) 
         await appendAll(store, acc.id, inbox.id, messages, (n) => popMessage(n, bigEvery));
         const s = (performance.now() - t0) / 1000;
         log(`  loaded ${messages} messages for ${POP_USER} in ${s.toFixed(1)} s (${(messages / s).toFixed(0)}/s)`);
+        await indexed(store, log);
       });
     },
     log,

@@ -8,7 +8,7 @@ export const BIG_USER = `big@${DOMAIN}`;
 export const IDLE_USER = `idle@${DOMAIN}`;
 export const PASSWORD = 'bench-password';
 /** Bump when the messages or the loading change, so cached data dirs are rebuilt. */
-export const CORPUS_VERSION = 'c1';
+export const CORPUS_VERSION = 'c2';
 export const MESSAGE_SIZE = 2048;
 
 const WORDS = ['invoice', 'meeting', 'report', 'holiday', 'release', 'budget', 'garden', 'server', 'coffee', 'draft'];
