@@ -12,12 +12,14 @@ export interface SmtpReplyLines {
   readonly lines: string[];
   /** The last line (the whole reply for single-line replies). */
   readonly last: string;
+  /** performance.now() when the last line arrived (stamped in the 'data' handler). */
+  readonly at: number;
 }
 
 export class SmtpLineClient {
   #socket: Socket;
   #buf = '';
-  #lines: string[] = [];
+  #lines: { text: string; at: number }[] = [];
   #closed = false;
   #wake: (() => void) | null = null;
   /** Every line received, for failure messages. */
@@ -42,12 +44,13 @@ export class SmtpLineClient {
   #attach(socket: Socket): void {
     socket.setEncoding('latin1');
     socket.on('data', (d: string) => {
+      const at = performance.now();
       this.#buf += d;
       let nl: number;
       while ((nl = this.#buf.indexOf('\r\n')) >= 0) {
         const line = this.#buf.slice(0, nl);
         this.#buf = this.#buf.slice(nl + 2);
-        this.#lines.push(line);
+        this.#lines.push({ text: line, at });
         this.log.push(line);
       }
       this.#wake?.();
@@ -63,7 +66,7 @@ export class SmtpLineClient {
     return this.#closed;
   }
 
-  async #nextLine(timeoutMs: number): Promise<string | null> {
+  async #nextLine(timeoutMs: number): Promise<{ text: string; at: number } | null> {
     const deadline = Date.now() + timeoutMs;
     while (this.#lines.length === 0) {
       if (this.#closed) return null;
@@ -84,11 +87,13 @@ export class SmtpLineClient {
   /** The next whole reply; null once the server closed without one. */
   async reply(timeoutMs = 5000): Promise<SmtpReplyLines | null> {
     const lines: string[] = [];
+    let at = 0;
     for (;;) {
       const line = await this.#nextLine(timeoutMs);
-      if (line === null) return lines.length ? { code: Number(lines[0]!.slice(0, 3)), lines, last: lines.at(-1)! } : null;
-      lines.push(line);
-      if (line[3] !== '-') return { code: Number(line.slice(0, 3)), lines, last: line };
+      if (line === null) return lines.length ? { code: Number(lines[0]!.slice(0, 3)), lines, last: lines.at(-1)!, at } : null;
+      lines.push(line.text);
+      at = line.at;
+      if (line.text[3] !== '-') return { code: Number(line.text.slice(0, 3)), lines, last: line.text, at };
     }
   }
 
