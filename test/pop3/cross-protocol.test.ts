@@ -142,6 +142,19 @@ test('pop.after-retrieve=mark-read: the idling IMAP client sees \\Seen after QUI
   assert.deepEqual(await state(server, 'INBOX'), [[1, []], [2, ['\\Seen']], [3, []]]);
 });
 
+test('a TOP that hands over the whole message is a download (fetchmail fetches with TOP n 99999999)', async () => {
+  const server = await fresh(3);
+  await server.store.settings.set(server.account.id, 'pop.after-retrieve', 'mark-read');
+  const p = await pop(server, 'pop');
+  const whole = await p.multi('TOP 1 99999999');
+  const retr = await p.multi('RETR 2');
+  assert.ok(whole.body.length > 0);
+  await p.multi('TOP 3 1');
+  await p.ok('QUIT');
+  assert.deepEqual(await state(server, 'INBOX'), [[1, ['\\Seen']], [2, ['\\Seen']], [3, []]], 'TOP 3 1 was a peek');
+  assert.ok(retr.body.length > 0);
+});
+
 for (const action of ['archive', 'trash'] as const) {
   test(`pop.after-retrieve=${action}: RETR + QUIT moves it (EXPUNGE in INBOX, the copy in ${action === 'archive' ? 'Archive' : 'Trash'})`, async () => {
     const server = await fresh(3);

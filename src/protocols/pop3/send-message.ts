@@ -24,8 +24,16 @@ export interface SendOptions {
   readonly topLines?: number;
 }
 
-/** Sends the whole answer; resolves false when the connection went before the end. */
-export async function sendMessage(session: PopSession, msg: PopMessage, opts: SendOptions): Promise<boolean> {
+/**
+ * Sends the whole answer. Resolves `false` when the connection went before the end, else
+ * whether the client now holds the whole message (always for RETR; for TOP when its line count
+ * reached past the end).
+ */
+export async function sendMessage(
+  session: PopSession,
+  msg: PopMessage,
+  opts: SendOptions,
+): Promise<false | { readonly whole: boolean }> {
   let reader;
   try {
     reader = await session.ctx.store.messages.open(msg.blobHash);
@@ -62,9 +70,10 @@ export async function sendMessage(session: PopSession, msg: PopMessage, opts: Se
     session.write(stuffer.end());
     session.streaming = false;
   }
+  if (session.isClosed) return false;
   if (!cutter && stuffer.crlfOctets !== msg.size) {
     // LIST promised msg.size octets; clients that check (Outlook) will complain. A store bug.
     session.conn.log.warn({ id: msg.id, listed: msg.size, sent: stuffer.crlfOctets }, 'RETR size differs from LIST size');
   }
-  return !session.isClosed;
+  return { whole: stuffer.crlfOctets === msg.size };
 }

@@ -1,5 +1,8 @@
-// RFC 1939 §5 RETR and §7 TOP. RETR marks the message retrieved (what pop.after-retrieve acts
-// on at QUIT); TOP does not: Outlook sends TOP n 0 before RETR n, and a peek is not a download.
+// RFC 1939 §5 RETR and §7 TOP. RETR marks the message retrieved (what pop.after-retrieve and
+// the download-once marker act on at QUIT). A TOP that returned only part of the message does
+// not: Outlook sends TOP n 0 before RETR n, and a peek is not a download. A TOP whose line count
+// reached the end did hand over the whole message, and is a download: fetchmail fetches with
+// `TOP n 99999999` instead of RETR (so as not to set \Seen on servers that tie it to RETR).
 import { sendMessage } from '../send-message.ts';
 import { expectArgs, lineCount, messageRef } from '../wire/command.ts';
 import { maildropOf, type CommandSpec } from './types.ts';
@@ -23,6 +26,7 @@ export const top: CommandSpec = {
     const { n, text } = messageRef(cmd.args[0]!);
     const lines = lineCount(cmd.args[1]!);
     const msg = maildrop.message(n, text);
-    await sendMessage(session, msg, { n, status: 'top of message follows', topLines: lines });
+    const sent = await sendMessage(session, msg, { n, status: 'top of message follows', topLines: lines });
+    if (sent && sent.whole) maildrop.markRetrieved(n);
   },
 };
