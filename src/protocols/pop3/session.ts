@@ -147,6 +147,9 @@ export class PopSession {
     } finally {
       this.pumping = false;
     }
+    // Nothing more to answer now: send what is batched at once rather than a turn later (a
+    // client that waits for each answer before its next command gains a turn per command).
+    if (!this.running && !this.closed) this.out.flush();
     const hold = this.streaming || this.reader.buffered > MAX_BUFFERED_INPUT;
     if (hold && !this.closed) this.socket.pause();
     else if (this.socket.isPaused()) this.socket.resume();
