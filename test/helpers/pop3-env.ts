@@ -17,6 +17,8 @@ const POP3_MODULE = new URL('../../src/protocols/pop3/index.ts', import.meta.url
 export interface PopTestServer extends InteropServer {
   /** The POP3 listener's port (plain, STLS offered). */
   readonly popPort: number;
+  /** The POP3S listener's port (implicit TLS, the test's self-signed certificate). */
+  readonly popsPort: number;
 }
 
 export interface PopTestServerOptions {
@@ -28,7 +30,7 @@ export async function startPopServer(opts: PopTestServerOptions = {}): Promise<P
   const mod = (await import(POP3_MODULE.href)) as { pop3Protocol?: unknown };
   if (typeof mod.pop3Protocol !== 'function') throw new Error('src/protocols/pop3/index.ts does not export pop3Protocol');
   const server: ImapTestServer = await startImapTestServer({
-    also: { pop3: mod.pop3Protocol as ProtocolFactory },
+    also: { pop3: mod.pop3Protocol as ProtocolFactory, pop3s: mod.pop3Protocol as ProtocolFactory },
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
   });
   const { store } = server;
@@ -52,8 +54,9 @@ export async function startPopServer(opts: PopTestServerOptions = {}): Promise<P
     return r.uid;
   };
   const popPort = server.ports.pop3;
-  if (!popPort) throw new Error('the test server has no POP3 listener');
-  return { ...server, account, user: INTEROP_USER, password: INTEROP_PASSWORD, mailbox, deliver, popPort };
+  const popsPort = server.ports.pop3s;
+  if (!popPort || !popsPort) throw new Error('the test server has no POP3 or POP3S listener');
+  return { ...server, account, user: INTEROP_USER, password: INTEROP_PASSWORD, mailbox, deliver, popPort, popsPort };
 }
 
 export interface PopLine {
