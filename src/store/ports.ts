@@ -63,6 +63,11 @@ export interface Recipients {
   readonly accounts: readonly Account[];
   /** Addresses elsewhere the mail is forwarded to. */
   readonly external: readonly string[];
+  /**
+   * The address is neither an account nor an alias: the domain's catch-all took it. Receiving
+   * through a catch-all does not make an address the account's own to send from.
+   */
+  readonly catchAll: boolean;
 }
 
 export interface AliasStore {

@@ -54,6 +54,9 @@ export function aliasConformance(name: string, factory: StoreFactory): void {
     it('falls back to the catch-all only for addresses that are neither account nor alias', async () => {
       await store.aliases.add('@b.example', 'carol@b.example');
       assert.deepEqual(await who('random@b.example'), [['carol@b.example'], []]);
+      assert.equal((await store.aliases.resolve('random@b.example')).catchAll, true);
+      assert.equal((await store.aliases.resolve('loop1@b.example')).catchAll, false, 'an alias is not the catch-all');
+      assert.equal((await store.aliases.resolve('carol@b.example')).catchAll, false);
       assert.deepEqual(await who('nobody@a.example'), [[], []], 'no catch-all in a.example');
       await store.aliases.add('@a.example', 'missing@a.example');
       assert.deepEqual(await who('other@a.example'), [[], []], 'a catch-all pointing at nobody');

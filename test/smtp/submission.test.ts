@@ -89,6 +89,10 @@ describe('submission with the default policy and no outbound queue', () => {
     assert.equal(await send(c, ALICE, [BOB], forged), '553 5.7.1 From header address <bob@example.org> is not owned by alice@example.org');
     const two = MESSAGE.replace('From: Alice <alice@example.org>', 'From: alice@example.org, ceo@example.org');
     assert.equal(await send(c, ALICE, [BOB], two), '553 5.7.1 From header address <ceo@example.org> is not owned by alice@example.org');
+    // Owning the domain's catch-all does not make every address of the domain one's own.
+    await server.store.aliases.add('@example.org', ALICE);
+    assert.equal(await c.cmd('MAIL FROM:<ceo@example.org>'), '553 5.7.1 <ceo@example.org>: sender address not owned by alice@example.org');
+    await server.store.aliases.remove('@example.org');
     const asAlias = MESSAGE.replace('From: Alice <alice@example.org>', 'From: Sales <SALES@example.org>');
     assert.match(await send(c, 'sales@example.org', [BOB], asAlias), /^250 2\.6\.0 \S+ message accepted$/);
     assert.equal((await server.messages(BOB, 'INBOX')).length, 1);

@@ -74,7 +74,8 @@ export class SqlAliases implements AliasStore {
     const accounts = new Map<string, Account>();
     const external = new Set<string>();
     const visited = new Set<string>();
-    const visit = async (address: string, depth: number, catchAll: boolean): Promise<void> => {
+    let catchAll = false;
+    const visit = async (address: string, depth: number): Promise<void> => {
       if (visited.has(address) || depth > MAX_DEPTH) return;
       visited.add(address);
       const account = await this.ctx.db.selectFrom('accounts').selectAll().where('address', '=', address).executeTakeFirst();
@@ -84,17 +85,20 @@ export class SqlAliases implements AliasStore {
       }
       const domain = address.slice(address.lastIndexOf('@') + 1);
       let targets = await this.targets(address);
-      if (targets.length === 0 && catchAll) targets = await this.targets(`@${domain}`);
+      if (targets.length === 0 && depth === 0) {
+        targets = await this.targets(`@${domain}`);
+        catchAll = targets.length > 0;
+      }
       if (targets.length === 0) {
         if (depth > 0 && !(await this.isLocal(domain))) external.add(address);
         return;
       }
       // A catch-all's targets are taken as they are: a catch-all pointing into its own domain
       // must not loop back into itself.
-      for (const t of targets) await visit(t, depth + 1, false);
+      for (const t of targets) await visit(t, depth + 1);
     };
-    await visit(parseAddress(input).address, 0, true);
-    return { accounts: [...accounts.values()], external: [...external] };
+    await visit(parseAddress(input).address, 0);
+    return { accounts: [...accounts.values()], external: [...external], catchAll };
   }
 
   private async targets(source: string): Promise<string[]> {
