@@ -164,6 +164,7 @@ export class ImapSession {
         const waiter = this.lineWaiter;
         this.lineWaiter = null;
         this.receiver.setLineMode(false);
+        this.touch();
         waiter?.(ev.line);
         // The receiver paused after the line; whatever the client pipelined behind it is framed now.
         queueMicrotask(() => this.feed(Buffer.alloc(0)));
@@ -186,8 +187,10 @@ export class ImapSession {
           return;
         }
         this.running = true;
+        this.touch();
         void this.execute(cmd).finally(() => {
           this.running = false;
+          this.touch();
           // A command the receiver paused after (IDLE, STARTTLS, AUTHENTICATE) has switched modes
           // by now, or failed without switching: either way framing resumes in command mode.
           if (this.receiver.paused && !this.lineWaiter) this.receiver.setLineMode(false);
@@ -207,6 +210,7 @@ export class ImapSession {
     return new Promise((resolve) => {
       if (this.closed) return resolve(null);
       this.lineWaiter = resolve;
+      this.touch();
       this.receiver.setLineMode(true);
       queueMicrotask(() => this.feed(Buffer.alloc(0)));
     });
@@ -420,8 +424,16 @@ export class ImapSession {
     return this.closed;
   }
 
+  /**
+   * Restarts the autologout timer (RFC 9051 §5.4) while the session waits for the client: between
+   * commands, and in a command that reads from the client (IDLE until DONE, AUTHENTICATE). While
+   * the server is answering (a slow LOGIN, a FETCH streaming to a slow client) it is stopped.
+   * Server pushes never restart it: it measures the client's silence.
+   */
   private touch(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (this.closed || (this.running && !this.lineWaiter)) return;
     this.idleTimer = setTimeout(() => this.fatal('Autologout; idle for too long'), this.ctx.timeouts.imapIdleMs);
     this.idleTimer.unref();
   }
