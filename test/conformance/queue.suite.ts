@@ -1,6 +1,7 @@
 /** The outbound queue (QueueStore) and DKIM keys (DkimKeyStore), for every store implementation. */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixedClock, type Clock } from '../../src/core/clock.ts';
 import { isPkError } from '../../src/core/errors.ts';
@@ -78,8 +79,6 @@ export function queueConformance(name: string, factory: QueueStoreFactory): void
       await store.queue.delete(b.id);
       await store.idle();
       if (dataDir !== undefined) {
-        const { readdirSync } = await import('node:fs');
-        const { join } = await import('node:path');
         const root = join(dataDir, 'queue');
         const files = existsSync(root) ? readdirSync(root, { recursive: true }).filter((f) => String(f).split('/').length === 3) : [];
         assert.deepEqual(files, [], 'no queue files left');
@@ -99,9 +98,9 @@ export function queueConformance(name: string, factory: QueueStoreFactory): void
         nextAttemptAt: T0 + 10 * 60_000,
       });
       const [one, two] = await Promise.all([store.queue.claim('w1', LEASE, 10), store.queue.claim('w2', LEASE, 10)]);
-      const all = [...one!, ...two!];
+      const all = [...one, ...two];
       assert.deepEqual(all.map((i) => i.id), [a.id], 'only the due item, to one claimer');
-      const holder = one!.length === 1 ? 'w1' : 'w2';
+      const holder = one.length === 1 ? 'w1' : 'w2';
       assert.deepEqual(all[0]!.lease, { owner: holder, until: T0 + LEASE });
       assert.deepEqual(await store.queue.claim('w3', LEASE, 10), [], 'leased items are not due');
       assert.equal(await store.queue.nextDue(), T0 + LEASE);
