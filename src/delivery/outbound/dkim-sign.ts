@@ -43,15 +43,17 @@ export async function signOutgoing(keys: DkimKeyStore, raw: Buffer, sender: stri
   if (!key) return raw;
   // mailauth's default header list: From, Subject, Date, Message-ID, To, Cc, MIME and List-*
   // headers and the like, each as often as present (plus once more, so none can be added).
-  const result = await dkimSign(raw, {
+  const signature = {
     signingDomain: key.domain,
     selector: key.selector,
     privateKey: key.privateKeyPem,
     algorithm: key.algorithm,
     canonicalization: 'relaxed/relaxed',
-    signTime: new Date(now),
-  });
-  if (result.errors.length > 0 || !result.signatures) {
+  };
+  // mailauth 4.13 signs only what `signatureData` lists (its .d.ts also declares the fields
+  // top-level, where the signer ignores them).
+  const result = await dkimSign(raw, { ...signature, signTime: new Date(now), signatureData: [signature] });
+  if (result.errors.length > 0 || !/^DKIM-Signature:/i.test(result.signatures)) {
     throw new Error(`DKIM signing for ${key.domain} failed: ${result.errors.map((e) => e.message).join('; ')}`);
   }
   return Buffer.concat([Buffer.from(result.signatures), raw]);
