@@ -1,6 +1,7 @@
 /** `postkontor domain add|list|remove`. */
 import { normalizeDomain } from '../core/address.ts';
 import { PkError } from '../core/errors.ts';
+import { dkimTxtRecord, ensureDkimKey } from '../delivery/outbound/dkim-keygen.ts';
 import { withStore, type Command } from './command.ts';
 
 function plural(n: number, word: string): string {
@@ -54,6 +55,31 @@ export const domainCommands: Command[] = [
         await store.domains.remove(name);
       });
       ctx.out(`domain ${name} removed`);
+    },
+  },
+  {
+    name: 'domain dkim',
+    summary: 'Create the DKIM signing key of a domain (if it has none) and print the DNS record to publish.',
+    usage: 'domain dkim NAME [--rotate] [--data DIR]',
+    details: [
+      '--rotate   make a new key (new selector) that signs from now on; keep the old record',
+      '           published for a few days, until mail signed with it has been delivered.',
+      'Keys are RSA 2048 (rsa-sha256). Publish the printed TXT record; some DNS hosts want a long',
+      'value split into quoted strings of at most 255 characters.',
+    ],
+    args: ['NAME'],
+    options: { rotate: { type: 'boolean' } },
+    async run(ctx) {
+      const name = normalizeDomain(ctx.args.NAME ?? '');
+      const { key, created } = await withStore(ctx.dataDir, async (store) => {
+        if (!(await store.domains.exists(name))) {
+          throw new PkError('PK_ERR_DOMAIN_NOT_FOUND', `domain ${name} does not exist (postkontor domain add ${name})`);
+        }
+        return ensureDkimKey(store.dkimKeys, name, { rotate: ctx.values.rotate === true, now: Date.now() });
+      });
+      const record = dkimTxtRecord(key);
+      ctx.out(created ? `DKIM key ${key.selector} created for ${name}; publish:` : `DKIM key ${key.selector} of ${name}; publish:`);
+      ctx.out(`${record.name} TXT "${record.value}"`);
     },
   },
 ];

@@ -7,6 +7,7 @@ import { VERSION } from '../core/version.ts';
 import { parseCommand, resolveDataDir, UsageError, type CliIo, type Command } from './command.ts';
 import { aliasCommands } from './alias.ts';
 import { domainCommands } from './domain.ts';
+import { queueCommands } from './queue.ts';
 import { serveCommand } from './serve.ts';
 import { settingsCommands } from './settings.ts';
 import { userCommands } from './user.ts';
@@ -17,9 +18,10 @@ export const COMMANDS: readonly Command[] = [
   ...userCommands,
   ...aliasCommands,
   ...settingsCommands,
+  ...queueCommands,
 ];
 
-const GROUPS = ['domain', 'user', 'alias', 'settings'] as const;
+const GROUPS = ['domain', 'user', 'alias', 'settings', 'queue'] as const;
 
 function commandHelp(cmd: Command): string {
   const lines = [`usage: postkontor ${cmd.usage}`, '', cmd.summary];
