@@ -22,7 +22,8 @@ const STREAM_ABOVE = 256 * 1024;
 export interface MessageSource {
   readonly seq: number;
   readonly uid: number;
-  readonly flags: string;
+  /** The FLAGS list as this session shows it (computed only when FLAGS is asked for). */
+  flags(): string;
   readonly modseq: number;
   readonly meta: MessageMeta | null;
   /** UTF-8 strings may be sent quoted (UTF8=ACCEPT / IMAP4rev2). */
@@ -128,17 +129,14 @@ async function binary(out: Piece[], src: MessageSource, att: Extract<FetchAtt, {
 /** The items of one FETCH response, in the order asked (UID first when implied). */
 export async function fetchItems(src: MessageSource, atts: readonly FetchAtt[]): Promise<Piece[]> {
   const out: Piece[] = [];
-  const sep = (): void => {
-    if (out.length) out.push(' ');
-  };
   for (const att of atts) {
-    sep();
+    if (out.length) out.push(' ');
     switch (att.kind) {
       case 'UID':
         out.push(`UID ${src.uid}`);
         break;
       case 'FLAGS':
-        out.push(`FLAGS ${src.flags}`);
+        out.push(`FLAGS ${src.flags()}`);
         break;
       case 'MODSEQ':
         out.push(`MODSEQ (${src.modseq})`);

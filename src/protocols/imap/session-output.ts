@@ -1,20 +1,32 @@
 /**
  * The output side of an IMAP connection: batching, backpressure, COMPRESS=DEFLATE and the
- * socket switch at STARTTLS. Writes made in one turn of the event loop leave in one system call
- * (the socket is corked until the turn ends or 64 KB are waiting): a FETCH answer is many small
- * pieces, and with TCP_NODELAY each would otherwise be its own write and packet.
+ * socket switch at STARTTLS. Writes made in one turn of the event loop are gathered here and
+ * leave as one buffer in one socket write (at the end of the turn, or as soon as 64 KB are
+ * waiting): a FETCH answer is many small pieces (`* 5 FETCH (`, `UID 9`, `{2048}`, the body,
+ * `)`), and handing each to the socket costs more than copying it, while with TCP_NODELAY each
+ * would otherwise be its own packet.
+ *
+ * Backpressure: `write()` returns false once the socket (or the deflate stream) holds more than
+ * OUTPUT_HIGH_WATER bytes it could not send yet; the caller then waits for `drained()`. A fast
+ * client thus never costs a wait, and a slow one holds at most about that much per connection.
  */
 import type { Socket } from 'node:net';
 import zlib from 'node:zlib';
 
-/** Output queued in one turn beyond this is sent at once. */
+/** Output gathered in one turn beyond this is sent at once. */
 const OUTPUT_BATCH_BYTES = 64 * 1024;
+/** Unsent bytes queued in the socket (or deflate stream) above which writers should wait. */
+const OUTPUT_HIGH_WATER = 256 * 1024;
 
 export class SessionOutput {
   private deflate: zlib.DeflateRaw | null = null;
-  private flushPending = false;
-  private corked = false;
-  private corkedBytes = 0;
+  private deflateFlushPending = false;
+  /** Gathered output: complete buffers, then the text written since the last buffer. */
+  private readonly parts: Buffer[] = [];
+  private text = '';
+  /** Bytes in `parts` plus characters in `text` (a close enough measure for batching). */
+  private pending = 0;
+  private flushScheduled = false;
   private ended = false;
 
   constructor(private socket: Socket) {}
@@ -26,34 +38,44 @@ export class SessionOutput {
   /** Queues output; false when the caller should wait for `drained()`. */
   write(data: string | Buffer): boolean {
     if (this.ended || this.socket.destroyed) return false;
-    if (this.deflate) {
-      const ok = this.deflate.write(data);
-      this.scheduleDeflateFlush();
-      return ok;
+    if (typeof data === 'string') {
+      this.text += data;
+    } else {
+      if (this.text) this.takeText();
+      this.parts.push(data);
     }
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(() => this.flush());
+    this.pending += data.length;
+    if (this.pending >= OUTPUT_BATCH_BYTES) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
     }
-    const ok = this.socket.write(data);
-    this.corkedBytes += data.length;
-    if (this.corkedBytes >= OUTPUT_BATCH_BYTES) this.flush();
-    return ok;
+    return this.sink().writableLength + this.pending < OUTPUT_HIGH_WATER;
   }
 
-  /** Sends what is queued now. */
+  /** Sends what is gathered now, as one buffer. */
   flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.corkedBytes = 0;
-    this.socket.uncork();
+    if (this.pending === 0) return;
+    if (this.text) this.takeText();
+    const parts = this.parts;
+    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    parts.length = 0;
+    this.pending = 0;
+    if (this.deflate) {
+      this.deflate.write(data);
+      this.scheduleDeflateFlush();
+    } else {
+      this.socket.write(data);
+    }
   }
 
   /** Waits until the buffers drained (backpressure for large FETCH responses). */
   async drained(): Promise<void> {
     this.flush();
-    const out: NodeJS.WritableStream & { writableNeedDrain: boolean } = this.deflate ?? this.socket;
+    const out = this.sink();
     if (this.ended || !out.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
@@ -89,12 +111,21 @@ export class SessionOutput {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
+  private sink(): NodeJS.WritableStream & { writableLength: number; writableNeedDrain: boolean } {
+    return this.deflate ?? this.socket;
+  }
+
+  private takeText(): void {
+    this.parts.push(Buffer.from(this.text, 'utf8'));
+    this.text = '';
+  }
+
   /** Under COMPRESS, what was written goes out at the end of this turn (one sync flush). */
   private scheduleDeflateFlush(): void {
-    if (this.flushPending) return;
-    this.flushPending = true;
+    if (this.deflateFlushPending) return;
+    this.deflateFlushPending = true;
     setImmediate(() => {
-      this.flushPending = false;
+      this.deflateFlushPending = false;
       this.deflate?.flush(zlib.constants.Z_SYNC_FLUSH);
     });
   }

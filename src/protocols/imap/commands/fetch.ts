@@ -6,6 +6,7 @@ import type { MessageIndex } from '../../../mime/types.ts';
 import type { BlobReader } from '../../../store/ports.ts';
 import type { MessageMeta } from '../../../store/types.ts';
 import { fetchItems, type MessageSource, type Piece } from '../fetch-items.ts';
+import type { MailboxView } from '../mailbox-view.ts';
 import { bad, no, ProtocolError } from '../protocol-error.ts';
 import { compressSet, resolveSet } from '../sequence.ts';
 import type { ImapSession } from '../session.ts';
@@ -60,6 +61,46 @@ async function fetchFromView(session: ImapSession, seqs: readonly number[], atts
     }
   }
   if (chunk) session.write(chunk);
+}
+
+/**
+ * One message as fetchItems sees it. A class rather than an object of closures: the FETCH loop
+ * makes one per message, and methods cost nothing per instance (closures do, more so under tsx,
+ * which names every function it creates).
+ */
+class FetchSource implements MessageSource {
+  private reader: Promise<BlobReader> | null = null;
+  constructor(
+    private readonly session: ImapSession,
+    private readonly view: MailboxView,
+    readonly seq: number,
+    readonly uid: number,
+    readonly meta: MessageMeta | null,
+    private readonly readers: Map<string, BlobReader>,
+    private readonly indexes: IndexCache,
+  ) {}
+
+  get modseq(): number {
+    return this.view.modseqs[this.seq - 1]!;
+  }
+
+  get utf8(): boolean {
+    return this.session.utf8;
+  }
+
+  flags(): string {
+    return this.session.flagsOf(this.uid, this.view.flags[this.seq - 1]!);
+  }
+
+  index(): Promise<MessageIndex | null> {
+    return this.meta ? this.indexes.get(this.meta.blobHash) : Promise.resolve(null);
+  }
+
+  blob(): Promise<BlobReader> {
+    const hash = this.meta!.blobHash;
+    const known = this.readers.get(hash);
+    return (this.reader ??= known ? Promise.resolve(known) : this.session.ctx.store.messages.open(hash));
+  }
 }
 
 class IndexCache {
@@ -142,17 +183,7 @@ export const fetch: CommandSpec<'FETCH'> = {
         missing = true;
         continue;
       }
-      let reader: Promise<BlobReader> | null = null;
-      const src: MessageSource = {
-        seq,
-        uid,
-        flags: session.flagsOf(uid, view.flags[seq - 1]!),
-        modseq: view.modseqs[seq - 1]!,
-        meta,
-        utf8: session.utf8,
-        index: () => (meta ? indexes.get(meta.blobHash) : Promise.resolve(null)),
-        blob: () => (reader ??= readers.has(meta!.blobHash) ? Promise.resolve(readers.get(meta!.blobHash)!) : store.messages.open(meta!.blobHash)),
-      };
+      const src = new FetchSource(session, view, seq, uid, meta, readers, indexes);
       let pieces: Piece[];
       try {
         pieces = await fetchItems(src, atts);
