@@ -24,6 +24,12 @@ export interface OutboundMessage {
   /** The account that submitted it (its domain signs DKIM; its INBOX gets bounces). */
   readonly accountId?: number;
   readonly dsn?: DsnRequest;
+  /**
+   * Forwarding: rewrite the envelope sender with SRS (src/delivery/outbound/srs.ts) into this
+   * local domain, so SPF passes at the next hop and bounces come back to us. The queue keeps
+   * the SRS secret; callers only name the domain (the forwarding account's).
+   */
+  readonly srsDomain?: string;
 }
 
 export interface Outbound {

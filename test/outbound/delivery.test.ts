@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { srsReverse } from '../../src/delivery/outbound/srs.ts';
 import { startFakeMx, type FakeMx } from './fake-mx.ts';
 import { HOUR, MIN, message, outboundConfig, outboundEnv, type OutboundEnv } from './outbound-env.ts';
 
@@ -62,6 +63,15 @@ describe('outbound delivery via the transport map', () => {
     assert.ok(mx.received[0]!.raw.toString().endsWith(raw.toString()), 'the message arrives unchanged');
     assert.equal(mx.received[0]!.secure, true, 'opportunistic STARTTLS was used');
     assert.deepEqual(await env.store.queue.list(), []);
+  });
+
+  test('forwarding: srsDomain rewrites the envelope sender with SRS, which reverses', async () => {
+    reset();
+    await env.running.outbound.enqueue({ sender: 'dave@far.test', recipients: ['bob@b.test'], raw: message('fwd'), srsDomain: 'a.test' });
+    await env.running.worker.runDue();
+    const from = mx.received[0]!.from;
+    assert.match(from, /^SRS0=[^=]{4}=[A-Z2-7]{2}=far\.test=dave@a\.test$/);
+    assert.equal(srsReverse(from, 'test-srs-secret', env.clock.now()), 'dave@far.test');
   });
 
   test('4xx: the recipient stays pending and is retried after the back-off', async () => {

@@ -62,6 +62,7 @@ export async function outboundEnv(deps: Partial<OutboundDeps> = {}, opts: { real
       autoStart: false,
       resolveMx: () => Promise.reject(Object.assign(new Error('no DNS in tests'), { code: 'ENOTFOUND' })),
       smtpTimeouts: { connectMs: 2000, socketMs: 5000 },
+      srsSecret: 'test-srs-secret',
       ...d,
     });
   const env: OutboundEnv = {

@@ -16,6 +16,9 @@ import { systemResolveMx, type ResolveMx } from './mx.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { OutboundWorker } from './worker.ts';
 
+import { srsRewrite } from './srs.ts';
+import { loadSrsSecret } from './srs-secret.ts';
+
 export { srsRewrite, srsReverse } from './srs.ts';
 export { loadSrsSecret } from './srs-secret.ts';
 export type { ResolveMx, MxRecord } from './mx.ts';
@@ -23,7 +26,9 @@ export type { RetryPolicy } from './retry-policy.ts';
 
 export interface OutboundDeps {
   readonly store: Store;
-  readonly config: Pick<ServerConfig, 'hostname' | 'outbound'>;
+  /** `dataDir` holds the SRS secret (srs.secret) unless `srsSecret` is given. */
+  readonly config: Pick<ServerConfig, 'hostname' | 'outbound'> & { readonly dataDir?: string };
+  readonly srsSecret?: string;
   readonly log: Logger;
   readonly clock?: Clock;
   /** MX lookups (default: node:dns with `config.outbound.dnsServers`). */
@@ -51,15 +56,20 @@ export class QueueOutbound implements Outbound {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly wake: () => void,
+    private readonly srsSecret: () => Promise<string>,
   ) {}
 
   async enqueue(message: OutboundMessage): Promise<{ readonly id: string }> {
     if (message.recipients.length === 0) {
       throw new PkError('PK_ERR_INVALID_ADDRESS', 'an outbound message needs at least one recipient');
     }
-    const raw = await signOutgoing(this.store.dkimKeys, message.raw, message.sender, this.clock.now());
+    const sender =
+      message.srsDomain !== undefined && message.sender !== ''
+        ? srsRewrite(message.sender, message.srsDomain, await this.srsSecret(), this.clock.now())
+        : message.sender;
+    const raw = await signOutgoing(this.store.dkimKeys, message.raw, sender, this.clock.now());
     const item = await this.store.queue.enqueue({
-      sender: message.sender,
+      sender,
       recipients: message.recipients,
       raw,
       ...(message.accountId !== undefined ? { accountId: message.accountId } : {}),
@@ -74,7 +84,14 @@ export function startOutbound(deps: OutboundDeps): RunningOutbound {
   const clock = deps.clock ?? systemClock;
   const policy = { ...DEFAULT_RETRY_POLICY, ...deps.policy };
   let worker: OutboundWorker | null = null;
-  const outbound = new QueueOutbound(deps.store, clock, () => worker?.wake());
+  let secret: Promise<string> | null = deps.srsSecret !== undefined ? Promise.resolve(deps.srsSecret) : null;
+  const srsSecret = (): Promise<string> => {
+    if (secret) return secret;
+    const dir = deps.config.dataDir;
+    if (dir === undefined) return Promise.reject(new Error('SRS needs config.dataDir or deps.srsSecret'));
+    return (secret = loadSrsSecret(dir));
+  };
+  const outbound = new QueueOutbound(deps.store, clock, () => worker?.wake(), srsSecret);
   worker = new OutboundWorker({
     store: deps.store,
     config: deps.config,
