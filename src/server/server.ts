@@ -22,6 +22,7 @@ import { NOT_AVAILABLE } from './not-available.ts';
 import { imapProtocol } from '../protocols/imap/index.ts';
 import { pop3Protocol } from '../protocols/pop3/index.ts';
 import { smtpProtocol } from '../protocols/smtp/index.ts';
+import { startOutbound } from '../delivery/outbound/index.ts';
 
 /** The protocols that exist so far; the rest answer "not yet available". */
 const IMPLEMENTED: Partial<Record<ProtocolFamily, ProtocolFactory>> = {
@@ -156,7 +157,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     sweepOrphanBlobs: true,
     onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
   });
-  const context = createServerContext({ config, store, log, clock, secureContext: tls.secureContext });
+  // The outbound queue (issue 5): its worker runs from here and stops before the store closes.
+  const outboundQueue = startOutbound({ store, config, log: log.child({ proto: 'outbound' }), clock });
+  const context = createServerContext({
+    config,
+    store,
+    log,
+    clock,
+    secureContext: tls.secureContext,
+    outbound: outboundQueue.outbound,
+  });
   const { sessions } = context;
   const factories = { ...NOT_AVAILABLE, ...IMPLEMENTED, ...opts.protocols };
   const servers: Server[] = [];
@@ -173,6 +183,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await Promise.all(handlers.map(async (h) => h.shutdown?.().catch(() => undefined)));
     sessions.destroyAll();
     await Promise.all(closed);
+    await outboundQueue.stop();
     await store.close();
   };
 
