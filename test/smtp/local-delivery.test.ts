@@ -47,7 +47,8 @@ test('forward.to hands the message to the outbound queue; forward.keep decides t
     assert.match(await deliver([BOB]), /^250 2\.6\.0 /, keep);
     const q = server.outbound!.queued[queued]!;
     assert.deepEqual(q.recipients, ['bob@elsewhere.net'], keep);
-    assert.equal(q.sender, 'leo@example.net', 'original sender (SRS not yet available)');
+    assert.equal(q.sender, 'leo@example.net', 'the original sender; the queue rewrites it');
+    assert.equal(q.srsDomain, 'example.org', 'SRS into the forwarding account\'s domain');
     assert.equal(stripTrace(q.raw).rest.toString('latin1'), MESSAGE);
     assert.equal((await server.messages(BOB, mailbox)).length, count + 1, keep);
     assert.deepEqual((await server.flags(BOB, mailbox)).at(-1), flags, keep);
@@ -65,7 +66,7 @@ test('an alias to a remote address is forwarded; an alias to two accounts gives 
   assert.match(await deliver(['team@example.org', 'alice@example.org', 'ext@example.org']), /^250 /);
   assert.equal((await server.messages(ALICE, 'INBOX')).length, before.alice + 1);
   assert.equal((await server.messages(BOB, 'INBOX')).length, before.bob + 1);
-  assert.deepEqual(server.outbound!.queued.slice(queued).map((q) => q.recipients), [['someone@elsewhere.net']]);
+  assert.deepEqual(server.outbound!.queued.slice(queued).map((q) => [q.recipients, q.srsDomain]), [[['someone@elsewhere.net'], 'example.org']]);
 });
 
 test('one recipient over quota at DATA time, another stored: 250; all over quota: 452 4.2.2 or 552 5.2.2', async () => {

@@ -78,9 +78,15 @@ async function deliverToAccount(deps: LocalDeliveryDeps, input: LocalDeliveryInp
     let forwarded = false;
     if (forwardTo && !input.junk) {
       if (outbound) {
-        // TODO(issue 5, outbound engineer): SRS-rewrite the envelope sender (srsRewrite in
-        // src/delivery/outbound/srs.ts) once it exists; until then the original sender goes out.
-        await outbound.enqueue({ sender: input.sender, recipients: [forwardTo], raw: input.raw, accountId: account.id });
+        // SRS (srsDomain): the envelope sender becomes an address of the forwarding account's
+        // domain, so SPF passes at the next hop and bounces find their way back to the sender.
+        await outbound.enqueue({
+          sender: input.sender,
+          recipients: [forwardTo],
+          raw: input.raw,
+          accountId: account.id,
+          ...(input.sender ? { srsDomain: account.domain } : {}),
+        });
         forwarded = true;
       } else {
         log.warn({ account: account.address }, 'forward.to is set but outbound delivery is not available; keeping the message');
@@ -98,11 +104,21 @@ async function deliverToAccount(deps: LocalDeliveryDeps, input: LocalDeliveryInp
   }
 }
 
-async function forwardExternal(deps: LocalDeliveryDeps, input: LocalDeliveryInput, to: readonly string[]): Promise<Outcome> {
+async function forwardExternal(
+  deps: LocalDeliveryDeps,
+  input: LocalDeliveryInput,
+  to: readonly string[],
+  srsDomain: string | undefined,
+): Promise<Outcome> {
   if (to.length === 0) return OK;
   if (!deps.outbound || input.junk) return { ok: false, failure: 'unavailable' };
   try {
-    await deps.outbound.enqueue({ sender: input.sender, recipients: to, raw: input.raw });
+    await deps.outbound.enqueue({
+      sender: input.sender,
+      recipients: to,
+      raw: input.raw,
+      ...(input.sender && srsDomain ? { srsDomain } : {}),
+    });
     return OK;
   } catch (err) {
     deps.log.error({ err, recipients: to.length }, 'alias forwarding could not be queued');
@@ -114,11 +130,14 @@ async function forwardExternal(deps: LocalDeliveryDeps, input: LocalDeliveryInpu
 export async function deliverLocally(deps: LocalDeliveryDeps, input: LocalDeliveryInput): Promise<RecipientResult[]> {
   const perAccount = new Map<number, Promise<Outcome>>();
   const external = new Set<string>();
+  // The SRS domain of alias forwarding: the (local) domain of the alias that sends it on.
+  let srsDomain: string | undefined;
   for (const r of input.recipients) {
     for (const a of r.accounts) if (!perAccount.has(a.id)) perAccount.set(a.id, deliverToAccount(deps, input, a));
     for (const x of r.external) external.add(x.toLowerCase());
+    if (r.external.length > 0) srsDomain ??= r.address.slice(r.address.lastIndexOf('@') + 1).toLowerCase();
   }
-  const forwarded = forwardExternal(deps, input, [...external]);
+  const forwarded = forwardExternal(deps, input, [...external], srsDomain);
   const results: RecipientResult[] = [];
   for (const r of input.recipients) {
     const outcomes = await Promise.all([
