@@ -35,6 +35,8 @@ export const LIMITS = {
   pop3LineBytes: 255,
   /** Longest SASL response line during POP3 AUTH (RFC 5034 allows more than a command line). */
   pop3SaslLineBytes: 8192,
+  /** How long after a submission the client's own APPEND of it to Sent is recognised as the same message. */
+  sentCopyMatchMs: 10 * 60 * 1000,
   /** Failed logins on one connection before it is closed. */
   failedLoginsPerConnection: 3,
   /** Added delay per failed login after the first, on the same connection. */

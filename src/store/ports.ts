@@ -137,6 +137,17 @@ export interface AppendInput {
   readonly flags?: readonly string[];
   /** INTERNALDATE in ms; defaults to now. */
   readonly internalDate?: number;
+  /**
+   * This is the Sent copy of a message just submitted: remember its identity (Message-ID, Date
+   * and sender, src/mime/submission-identity.ts) so that the client's own APPEND of the same
+   * message is recognised (`matchSubmitted`).
+   */
+  readonly submitted?: boolean;
+  /**
+   * When a copy filed at submission with the same identity was stored in this mailbox within
+   * `withinMs`, store nothing and return that message (`duplicate: true`). Never refuses.
+   */
+  readonly matchSubmitted?: { readonly withinMs: number };
 }
 
 export interface AppendResult {
@@ -145,6 +156,8 @@ export interface AppendResult {
   readonly uidValidity: number;
   readonly modseq: number;
   readonly size: number;
+  /** The message was recognised as the copy filed at submission and not stored again. */
+  readonly duplicate?: boolean;
 }
 
 export type FlagMode = 'set' | 'add' | 'remove';

@@ -3,6 +3,7 @@ import { tempDir } from '../helpers/temp-dir.ts';
 import { aliasConformance } from './aliases.suite.ts';
 import { popConformance } from './pop.suite.ts';
 import { queueConformance } from './queue.suite.ts';
+import { submittedConformance } from './submitted.suite.ts';
 import { storeConformance, type StoreFactory } from './store.suite.ts';
 
 const sqlite: StoreFactory = {
@@ -23,3 +24,4 @@ queueConformance('sqlite', {
     return { store, dataDir: dir.path, cleanup: async () => dir.remove() };
   },
 });
+submittedConformance('sqlite', sqlite);

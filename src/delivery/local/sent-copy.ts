@@ -2,7 +2,8 @@
  * `sent.save-copy` (default on): a message submitted through SMTP is filed, read, in the sender's
  * Sent folder, so every IMAP client and the web inbox show it. The message has left by then, so
  * a failure here (quota, no Sent folder) is logged and never fails the submission.
- * Recognising the client's own APPEND of the same message to Sent is a separate piece (issue 5).
+ * The copy is remembered by identity, so the client's own APPEND of the same message to Sent
+ * (most clients make one) is recognised and stored once (AppendInput.submitted / matchSubmitted).
  */
 import type { Logger } from '../../core/log.ts';
 import type { Store } from '../../store/ports.ts';
@@ -17,7 +18,7 @@ export async function fileSentCopy(store: Store, log: Logger, account: Account, 
       log.warn({ account: account.address }, 'no Sent folder; the sent copy is not filed');
       return false;
     }
-    await store.messages.append(account.id, sent.id, { raw, flags: ['\\Seen'] });
+    await store.messages.append(account.id, sent.id, { raw, flags: ['\\Seen'], submitted: true });
     return true;
   } catch (err) {
     log.warn({ err, account: account.address }, 'sent copy not filed');

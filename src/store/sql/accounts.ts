@@ -144,6 +144,7 @@ export class SqlAccounts implements AccountStore {
       await tx.db.deleteFrom('settings').where('account_id', '=', acc.id).execute();
       await tx.db.deleteFrom('change_log').where('account_id', '=', acc.id).execute();
       await tx.db.deleteFrom('pop_downloads').where('account_id', '=', acc.id).execute();
+      await tx.db.deleteFrom('submitted_copies').where('account_id', '=', acc.id).execute();
       await tx.db.deleteFrom('accounts').where('id', '=', acc.id).execute();
     });
   }

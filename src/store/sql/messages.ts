@@ -3,6 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import { PkError } from '../../core/errors.ts';
 import { LIMITS } from '../../core/limits.ts';
 import { crlfLength } from '../../mime/crlf.ts';
+import { submissionIdentity } from '../../mime/submission-identity.ts';
 import type { MessageIndex, SearchText } from '../../mime/types.ts';
 import { loadIndexer, searchText } from './text-index.ts';
 import { bufferReader } from '../blobs/memory-blob.ts';
@@ -22,6 +23,7 @@ import { recordChange } from './change-log.ts';
 import type { SqlContext } from './context.ts';
 import { copyInTx } from './message-moves.ts';
 import { removeMessageRows } from './message-removal.ts';
+import { claimSubmittedCopy, rememberSubmittedCopy } from './submitted-copies.ts';
 import {
   applyTally,
   chargeAccount,
@@ -63,6 +65,10 @@ interface PreparedMessage {
   readonly blob: PreparedBlob | null;
   readonly internalDate: number;
   readonly emailId: string;
+  /** submissionIdentity(), when the input is or may match a copy filed at submission. */
+  readonly identity: string | null;
+  readonly submitted: boolean;
+  readonly matchWithinMs: number | null;
 }
 
 export class SqlMessages implements MessageStore {
@@ -94,6 +100,8 @@ export class SqlMessages implements MessageStore {
       const flags = parseFlags(input.flags ?? []);
       const hash = createHash('sha256').update(raw).digest('hex');
       const blob = (await this.blobKnown(hash)) ? null : await this.prepareBlob(hash, raw);
+      const submitted = input.submitted === true;
+      const matchWithinMs = input.matchSubmitted?.withinMs ?? null;
       prepared.push({
         raw,
         flags,
@@ -101,45 +109,68 @@ export class SqlMessages implements MessageStore {
         blob,
         internalDate: input.internalDate ?? now,
         emailId: nextEmailId(),
+        identity: submitted || matchWithinMs !== null ? submissionIdentity(raw) : null,
+        submitted,
+        matchWithinMs,
       });
     }
     if (prepared.length === 0) return [];
     return this.ctx.writes.run(async (tx) => {
-      const total = prepared.reduce((n, p) => n + p.raw.length, 0);
-      const t = tally(prepared.map((p) => ({ sysflags: p.flags.bits, size: p.raw.length })));
-      const alloc = await applyTally(tx, accountId, mailboxId, t, 1, prepared.length);
-      const seq = await chargeAccount(tx, accountId, total, prepared.length);
-      const results: AppendResult[] = [];
-      const news = [];
-      let uid = alloc.firstUid;
+      // The client's own APPEND of a message the server already filed at submission: that one.
+      const found = new Map<PreparedMessage, AppendResult>();
       for (const p of prepared) {
-        const blobId = await this.referenceBlob(tx, p.hash, p.raw, p.blob, now);
-        const keywords = keywordsToColumn(p.flags.keywords);
-        const row = await tx.db
-          .insertInto('messages')
-          .values({
-            account_id: accountId,
-            mailbox_id: mailboxId,
-            uid,
-            modseq: alloc.modseq,
-            sysflags: p.flags.bits,
-            keywords,
-            internal_date: p.internalDate,
-            saved_at: now,
-            size: p.raw.length,
-            blob_hash: p.hash,
-            blob_id: blobId,
-            email_id: p.emailId,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        news.push({ id: row.id, uid, flags: flagList(p.flags.bits, keywords), size: p.raw.length, internalDate: p.internalDate });
-        results.push({ id: row.id, uid, uidValidity: alloc.uidValidity, modseq: alloc.modseq, size: p.raw.length });
-        uid++;
+        if (p.identity === null || p.matchWithinMs === null) continue;
+        const dup = await claimSubmittedCopy(tx, accountId, mailboxId, p.identity, now - p.matchWithinMs);
+        if (dup) found.set(p, dup);
       }
-      await recordChange(tx, accountId, { kind: 'new', mailboxId, modseq: alloc.modseq, messages: news }, now, seq);
-      return results;
+      const fresh = prepared.filter((p) => !found.has(p));
+      if (fresh.length > 0) await this.insertPrepared(tx, accountId, mailboxId, fresh, now, found);
+      return prepared.map((p) => found.get(p)!);
     });
+  }
+
+  /** Stores prepared messages (results go into `out`), as one `new` change. */
+  private async insertPrepared(
+    tx: WriteTx,
+    accountId: number,
+    mailboxId: number,
+    prepared: readonly PreparedMessage[],
+    now: number,
+    out: Map<PreparedMessage, AppendResult>,
+  ): Promise<void> {
+    const total = prepared.reduce((n, p) => n + p.raw.length, 0);
+    const t = tally(prepared.map((p) => ({ sysflags: p.flags.bits, size: p.raw.length })));
+    const alloc = await applyTally(tx, accountId, mailboxId, t, 1, prepared.length);
+    const seq = await chargeAccount(tx, accountId, total, prepared.length);
+    const news = [];
+    let uid = alloc.firstUid;
+    for (const p of prepared) {
+      const blobId = await this.referenceBlob(tx, p.hash, p.raw, p.blob, now);
+      const keywords = keywordsToColumn(p.flags.keywords);
+      const row = await tx.db
+        .insertInto('messages')
+        .values({
+          account_id: accountId,
+          mailbox_id: mailboxId,
+          uid,
+          modseq: alloc.modseq,
+          sysflags: p.flags.bits,
+          keywords,
+          internal_date: p.internalDate,
+          saved_at: now,
+          size: p.raw.length,
+          blob_hash: p.hash,
+          blob_id: blobId,
+          email_id: p.emailId,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      news.push({ id: row.id, uid, flags: flagList(p.flags.bits, keywords), size: p.raw.length, internalDate: p.internalDate });
+      out.set(p, { id: row.id, uid, uidValidity: alloc.uidValidity, modseq: alloc.modseq, size: p.raw.length });
+      if (p.submitted && p.identity !== null) await rememberSubmittedCopy(tx, accountId, p.identity, row.id, now);
+      uid++;
+    }
+    await recordChange(tx, accountId, { kind: 'new', mailboxId, modseq: alloc.modseq, messages: news }, now, seq);
   }
 
   listFlags(mailboxId: number): Promise<MessageFlagsRow[]> {

@@ -85,6 +85,14 @@ export interface BlobsTable {
   crlf_size: number | null;
 }
 
+export interface SubmittedCopiesTable {
+  account_id: number;
+  /** submissionIdentity() of the message. */
+  key: string;
+  message_id: number;
+  created_at: number;
+}
+
 export interface AliasesTable {
   source: string;
   target: string;
@@ -175,6 +183,7 @@ export interface DB {
   blob_text_pending: { rowid: number };
   pop_downloads: PopDownloadsTable;
   aliases: AliasesTable;
+  submitted_copies: SubmittedCopiesTable;
   queue: QueueTable;
   queue_recipients: QueueRecipientsTable;
   dkim_keys: DkimKeysTable;

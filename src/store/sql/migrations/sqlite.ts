@@ -167,4 +167,15 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
        PRIMARY KEY (domain, selector)
      ) WITHOUT ROWID`,
   ],
+  // v6: the Sent copies filed at submission, by identity (Message-ID, Date, sender), so that a
+  // client's own APPEND of the same message to Sent is recognised and stored once.
+  [
+    `CREATE TABLE submitted_copies (
+       account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+       key TEXT NOT NULL,
+       message_id INTEGER NOT NULL,
+       created_at INTEGER NOT NULL,
+       PRIMARY KEY (account_id, key)
+     ) WITHOUT ROWID`,
+  ],
 ];
