@@ -79,9 +79,18 @@ test('one recipient over quota at DATA time, another stored: 250; all over quota
   const big = `${MESSAGE}${'z'.repeat(300)}\r\n`;
   const bobBefore = (await server.messages(BOB, 'INBOX')).length;
   // At RCPT (no SIZE=) carol still has room; the message itself plus trace headers does not fit.
+  const queued = server.outbound!.queued.length;
   assert.match(await deliver([BOB, 'carol@example.org'], big), /^250 2\.6\.0 /);
   assert.equal((await server.messages(BOB, 'INBOX')).length, bobBefore + 1);
   assert.equal((await server.messages('carol@example.org', 'INBOX')).length, 1);
+  // The sender hears of carol's failure after the 250: a DSN, with the null sender.
+  const reports = server.outbound!.queued.slice(queued);
+  assert.equal(reports.length, 1);
+  assert.deepEqual([reports[0]!.sender, reports[0]!.recipients], ['', ['leo@example.net']]);
+  const dsn = reports[0]!.raw.toString('latin1');
+  assert.match(dsn, /Content-Type: multipart\/report; report-type=delivery-status/);
+  assert.match(dsn, /\r\nFinal-Recipient: rfc822; carol@example\.org\r\nAction: failed\r\nStatus: 5\.2\.2\r\n/);
+  assert.doesNotMatch(dsn, /Final-Recipient: rfc822; bob@/);
   assert.equal(await deliver(['carol@example.org'], big), '452 4.2.2 mailbox full');
   assert.equal(await deliver(['dave@example.org'], big), '552 5.2.2 message exceeds the mailbox quota');
   assert.equal(await deliver(['carol@example.org', 'dave@example.org'], big), '452 4.2.2 mailbox full');

@@ -54,7 +54,8 @@ test("the client's own APPEND to Sent of a message just submitted is stored once
   await client.connect();
   try {
     const lock = await client.getMailboxLock('Sent');
-    const existing = (await client.fetchOne('*', { uid: true }));
+    const existing = await client.fetchOne('*', { uid: true });
+    assert.ok(existing);
     lock.release();
     const appended = await client.append('Sent', Buffer.from(CLIENT_COPY), ['\\Seen']);
     assert.ok(appended);

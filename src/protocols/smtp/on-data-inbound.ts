@@ -5,6 +5,7 @@
  */
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { deliverLocally, type LocalRecipient } from '../../delivery/local/deliver.ts';
+import { reportLateFailures } from '../../delivery/local/late-failures.ts';
 import { checkAuthentication } from './authentication-results.ts';
 import { failureReply } from './delivery-replies.ts';
 import type { SmtpDeps } from './deps.ts';
@@ -45,8 +46,19 @@ export async function onDataInbound(deps: SmtpDeps, stream: SMTPServerDataStream
   );
   if (failed.length === results.length) return failureReply(failed.map((f) => (f.ok ? 'unavailable' : f.failure)));
   if (failed.length > 0) {
-    // TODO(issue 5): a DSN to the sender for these once the outbound bounce generator exists.
-    state.conn.log.warn({ failed: failed.map((f) => f.address) }, 'some recipients could not be delivered after 250');
+    state.conn.log.warn({ failed: failed.length }, 'some recipients could not be delivered after 250; reporting to the sender');
+    const now = deps.ctx.clock.now();
+    await reportLateFailures({
+      store: deps.ctx.store,
+      log: state.conn.log,
+      outbound: deps.ctx.outbound,
+      hostname: deps.ctx.config.hostname,
+      sender,
+      original: stored,
+      arrivalDate: now,
+      now,
+      failed: failed.flatMap((f) => (f.ok ? [] : [{ address: f.address, failure: f.failure }])),
+    });
   }
   return `${state.conn.cid}.${session.transaction} message accepted`;
 }
