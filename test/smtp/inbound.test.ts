@@ -179,6 +179,22 @@ test('a delivered message carries Received and Authentication-Results and is oth
   assert.deepEqual((await server.flags(BOB, 'INBOX')).at(-1), []);
 });
 
+test('Authentication-Results forged in our name are removed before ours is added (RFC 8601 §5)', async () => {
+  const c = await mta();
+  assert.equal(await c.cmd('MAIL FROM:<leo@example.net>'), '250 2.1.0 Accepted');
+  assert.equal(await c.cmd('RCPT TO:<bob@example.org>'), '250 2.1.5 Accepted');
+  assert.equal(await c.cmd('DATA'), '354 End data with <CR><LF>.<CR><LF>');
+  const forged =
+    'Authentication-Results: localhost;\r\n dkim=pass header.d=bank.example\r\nX-Before: 1\r\n' +
+    'Authentication-Results: relay.example; spf=pass\r\nAuthentication-Results: LOCALHOST; dmarc=pass\r\n';
+  c.write(`${forged}${MESSAGE}.\r\n`);
+  assert.match((await c.reply())!.last, /^250 /);
+  const { trace, rest } = stripTrace((await server.messages(BOB, 'INBOX')).at(-1)!);
+  assert.equal(rest.toString('latin1'), `X-Before: 1\r\nAuthentication-Results: relay.example; spf=pass\r\n${MESSAGE}`, 'another server\'s field stays');
+  assert.doesNotMatch(trace, /bank\.example/);
+  assert.equal(trace.match(/^Authentication-Results: localhost;/gm)?.length, 1);
+});
+
 test('STARTTLS (certificate verified): Received says ESMTPS and names the TLS version and cipher', async () => {
   const c = await mta();
   assert.equal(await c.starttls(server.certPem), '220 2.0.0 Ready to start TLS');

@@ -8,6 +8,7 @@ import { deliverLocally, type LocalRecipient } from '../../delivery/local/delive
 import { reportLateFailures } from '../../delivery/local/late-failures.ts';
 import { checkAuthentication } from './authentication-results.ts';
 import { failureReply } from './delivery-replies.ts';
+import { stripForgedResults } from './forged-results.ts';
 import type { SmtpDeps } from './deps.ts';
 import { normalizeLineEnds } from './line-ends.ts';
 import { readMessage } from './read-message.ts';
@@ -19,7 +20,8 @@ export async function onDataInbound(deps: SmtpDeps, stream: SMTPServerDataStream
   const state = stateOf(session);
   const body = await readMessage(stream, deps.maxMessageBytes);
   if (!body) return null; // smtp-server answers 552 5.3.4
-  const raw = normalizeLineEnds(body);
+  // Our own verdicts only: fields forged in our name go before ours are added (RFC 8601 §5).
+  const raw = stripForgedResults(normalizeLineEnds(body), deps.ctx.config.hostname);
   const recipients: LocalRecipient[] = [];
   for (const r of session.envelope.rcptTo) {
     const resolved = state.recipients.get(r.address.toLowerCase());
