@@ -57,6 +57,8 @@ export async function loginWithPassword(store: Store, attempt: LoginAttempt): Pr
     return { ok: false, reason: 'credentials' };
   }
   attempt.limiter?.recordSuccess(remote);
+  // A disabled account looks like a failed login: nothing about it is revealed.
+  if (found.account.disabled) return { ok: false, reason: 'credentials' };
   const { values } = await store.settings.get(found.account.id);
   if (attempt.protocol === 'imap' && !values['imap.enabled']) return { ok: false, reason: 'disabled' };
   if (attempt.protocol === 'pop3' && values['pop.enabled'] === 'off') {

@@ -115,6 +115,25 @@ export const userCommands: Command[] = [
       ctx.out(`quota of ${address} set to ${formatSize(bytes)}`);
     },
   },
+  ...(['disable', 'enable'] as const).map(
+    (verb): Command => ({
+      name: `user ${verb}`,
+      summary:
+        verb === 'disable'
+          ? 'Stop every login of a user (IMAP, POP3, submission, web); mail is still received.'
+          : 'Allow a disabled user to log in again.',
+      usage: `user ${verb} ADDRESS [--data DIR]`,
+      args: ['ADDRESS'],
+      async run(ctx) {
+        const { address } = parseAddress(ctx.args.ADDRESS ?? '');
+        await withStore(ctx.dataDir, async (store) => {
+          await existingAccount(store, address);
+          await store.accounts.setDisabled(address, verb === 'disable');
+        });
+        ctx.out(`user ${address} ${verb}d`);
+      },
+    }),
+  ),
   {
     name: 'user list',
     summary: 'List users (of one domain, or all), with quota and usage.',

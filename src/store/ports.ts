@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { AccountSettings, SettingKey } from '../core/settings-schema.ts';
+import type { DisplayAddress } from '../mime/display-address.ts';
 import type { MessageIndex } from '../mime/types.ts';
 import type { Change, ChangeListener, FlagsChangeInfo, Unsubscribe } from './changes.ts';
 import type {
@@ -46,6 +47,8 @@ export interface AccountStore {
   setPasswordHash(address: string, hash: string): Promise<void>;
   setQuota(address: string, quotaBytes: number): Promise<void>;
   setAdmin(address: string, admin: boolean): Promise<void>;
+  /** A disabled account cannot log in anywhere; its mail is still received. */
+  setDisabled(address: string, disabled: boolean): Promise<void>;
 }
 
 /** One alias: mail for `source` goes to `target`. */
@@ -184,6 +187,39 @@ export interface CopyResult {
   readonly mapping: readonly (readonly [number, number])[];
 }
 
+/** One row of a message list (the web inbox): metadata plus what a list shows, from the index. */
+export interface MessageSummary extends MessageMeta {
+  /** Decoded Subject, "" when absent. */
+  readonly subject: string;
+  readonly from: readonly DisplayAddress[];
+  readonly to: readonly DisplayAddress[];
+  readonly cc: readonly DisplayAddress[];
+  /** The Date header (ms), or null when absent or unparseable. */
+  readonly date: number | null;
+  readonly preview: string;
+  readonly hasAttachments: boolean;
+  readonly messageId: string | null;
+  readonly inReplyTo: string | null;
+  readonly references: readonly string[];
+  /** RFC 5256 base subject (conversation grouping). */
+  readonly baseSubject: string;
+}
+
+/** Where the next page starts: messages older than this one (INTERNALDATE, then UID). */
+export interface PageCursor {
+  readonly internalDate: number;
+  readonly uid: number;
+}
+
+export interface MessagePage {
+  /** Messages in the mailbox. */
+  readonly total: number;
+  /** Newest first. */
+  readonly items: readonly MessageSummary[];
+  /** null on the last page. */
+  readonly next: PageCursor | null;
+}
+
 /** A random-access view of one stored message's bytes. */
 export interface BlobReader {
   readonly size: number;
@@ -206,6 +242,13 @@ export interface MessageStore {
   /** Metadata of messages with the given UIDs (all when omitted), in UID order. */
   list(mailboxId: number, uids?: readonly number[]): Promise<MessageMeta[]>;
   get(mailboxId: number, uid: number): Promise<MessageMeta | null>;
+  /**
+   * A page of the mailbox, newest INTERNALDATE first (UID breaks ties), starting after
+   * `before`: served by an index, so page 1 of 100,000 messages costs what page 1 of 100 does.
+   */
+  page(mailboxId: number, opts: { readonly limit: number; readonly before?: PageCursor }): Promise<MessagePage>;
+  /** Summaries of the messages with these UIDs (search results), newest first. */
+  summaries(mailboxId: number, uids: readonly number[]): Promise<MessageSummary[]>;
   /** The MIME index stored with the blob (ENVELOPE, BODYSTRUCTURE, part offsets). */
   index(blobHash: string): Promise<MessageIndex | null>;
   open(blobHash: string): Promise<BlobReader>;

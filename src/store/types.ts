@@ -32,6 +32,8 @@ export interface Account {
   readonly address: string;
   readonly domain: string;
   readonly admin: boolean;
+  /** Disabled by an administrator: no logins anywhere; mail is still received. */
+  readonly disabled: boolean;
   /** Quota in bytes; 0 means unlimited. */
   readonly quotaBytes: number;
   /** Bytes used by all messages of the account (each copy counts, as IMAP QUOTA says). */

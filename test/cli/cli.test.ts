@@ -61,8 +61,8 @@ describe('postkontor without a store', () => {
     fails(none, 2, 'missing command; see: postkontor help');
     fails(unknown, 2, 'unknown command "frobnicate"; see: postkontor help');
     fails(unknownFlag, 2, 'unknown option --frob; see: postkontor help');
-    fails(noSub, 2, 'missing subcommand for "user": add, passwd, quota, list, remove');
-    fails(badSub, 2, 'unknown command "user rename"; "user" has: add, passwd, quota, list, remove');
+    fails(noSub, 2, 'missing subcommand for "user": add, passwd, quota, disable, enable, list, remove');
+    fails(badSub, 2, 'unknown command "user rename"; "user" has: add, passwd, quota, disable, enable, list, remove');
   });
 
   test('missing and extra arguments, unknown and malformed options', async () => {

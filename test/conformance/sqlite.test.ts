@@ -1,6 +1,7 @@
 import { openStore } from '../../src/store/open-store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { aliasConformance } from './aliases.suite.ts';
+import { listingConformance } from './listing.suite.ts';
 import { popConformance } from './pop.suite.ts';
 import { queueConformance } from './queue.suite.ts';
 import { submittedConformance } from './submitted.suite.ts';
@@ -25,3 +26,4 @@ queueConformance('sqlite', {
   },
 });
 submittedConformance('sqlite', sqlite);
+listingConformance('sqlite', sqlite);

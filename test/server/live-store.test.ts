@@ -83,6 +83,12 @@ test('users, passwords and settings changed by the CLI apply at the next login',
   assert.equal((await loginWithPassword(store, attempt('second-pw-8d2', { protocol: 'pop3' }))).ok, true);
   assert.deepEqual(await loginWithPassword(store, attempt('wrong')), { ok: false, reason: 'credentials' });
 
+  // A disabled user cannot log in anywhere, and the answer does not say why.
+  assert.equal((await runCli(['user', 'disable', 'carol@example.org', ...data()])).stdout, 'user carol@example.org disabled\n');
+  assert.deepEqual(await loginWithPassword(store, attempt('second-pw-8d2', { protocol: 'pop3' })), { ok: false, reason: 'credentials' });
+  assert.equal((await runCli(['user', 'enable', 'carol@example.org', ...data()])).stdout, 'user carol@example.org enabled\n');
+  assert.equal((await loginWithPassword(store, attempt('second-pw-8d2', { protocol: 'pop3' }))).ok, true);
+
   // The plaintext policy is checked before any password work.
   const remote = { secure: false, remoteAddress: '192.0.2.7' };
   assert.deepEqual(

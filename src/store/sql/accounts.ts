@@ -123,6 +123,10 @@ export class SqlAccounts implements AccountStore {
     await this.updateOne(input, { admin: admin ? 1 : 0 });
   }
 
+  async setDisabled(input: string, disabled: boolean): Promise<void> {
+    await this.updateOne(input, { disabled: disabled ? 1 : 0 });
+  }
+
   async remove(input: string): Promise<void> {
     const { address } = parseAddress(input);
     await this.ctx.writes.run(async (tx) => {
@@ -151,7 +155,7 @@ export class SqlAccounts implements AccountStore {
 
   private async updateOne(
     input: string,
-    values: { password_hash?: string; quota_bytes?: number; admin?: number },
+    values: { password_hash?: string; quota_bytes?: number; admin?: number; disabled?: number },
   ): Promise<void> {
     const { address } = parseAddress(input);
     const res = await this.ctx.writes.run((tx) =>

@@ -13,7 +13,10 @@ import type {
   AppendResult,
   BlobReader,
   CopyResult,
+  MessagePage,
   MessageStore,
+  MessageSummary,
+  PageCursor,
   StoreFlagsInput,
   StoreFlagsResult,
   TextField,
@@ -22,6 +25,7 @@ import type { MessageFlagsRow, MessageMeta } from '../types.ts';
 import { recordChange } from './change-log.ts';
 import type { SqlContext } from './context.ts';
 import { copyInTx } from './message-moves.ts';
+import { messagePage, messageSummaries } from './message-pages.ts';
 import { removeMessageRows } from './message-removal.ts';
 import { claimSubmittedCopy, rememberSubmittedCopy } from './submitted-copies.ts';
 import {
@@ -200,6 +204,14 @@ export class SqlMessages implements MessageStore {
     if (this.blobIds.size >= BLOB_ID_HINTS) this.blobIds.clear();
     this.blobIds.set(r.blob_hash, r.blob_id);
     return toMessage(r);
+  }
+
+  page(mailboxId: number, opts: { readonly limit: number; readonly before?: PageCursor }): Promise<MessagePage> {
+    return messagePage(this.ctx.db, mailboxId, opts);
+  }
+
+  summaries(mailboxId: number, uids: readonly number[]): Promise<MessageSummary[]> {
+    return messageSummaries(this.ctx.db, mailboxId, uids);
   }
 
   async get(mailboxId: number, uid: number): Promise<MessageMeta | null> {

@@ -10,6 +10,7 @@ export function toAccount(r: Selectable<AccountsTable>): Account {
     address: r.address,
     domain: r.domain,
     admin: r.admin === 1,
+    disabled: r.disabled === 1,
     quotaBytes: Number(r.quota_bytes),
     usedBytes: Number(r.used_bytes),
     messageCount: Number(r.message_count),

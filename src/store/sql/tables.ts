@@ -24,6 +24,8 @@ export interface AccountsTable {
   /** Last UIDVALIDITY handed out, so a recreated mailbox never reuses one. */
   uidvalidity_last: number;
   created_at: number;
+  /** 1: no logins (any protocol, the web); mail is still received. */
+  disabled: Generated<number>;
 }
 
 export interface SettingsTable {

@@ -178,4 +178,10 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
        PRIMARY KEY (account_id, key)
      ) WITHOUT ROWID`,
   ],
+  // v7: the web inbox. Accounts an administrator disabled; a mailbox's messages by date, newest
+  // first, page by page (the message list stays fast at 100,000 messages).
+  [
+    `ALTER TABLE accounts ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0`,
+    `CREATE INDEX messages_mailbox_date ON messages(mailbox_id, internal_date, uid)`,
+  ],
 ];
