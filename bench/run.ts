@@ -6,11 +6,14 @@
  * BENCH_DOVECOT=0 to skip a part, BENCH_SEARCH_MESSAGES (100000),
  * BENCH_IMAP_MESSAGES (100000), BENCH_IDLE_SAMPLES (500), BENCH_SELECT_RUNS (7),
  * BENCH_FETCH_BODIES (20000), BENCH_IDLE_CONNS (1000,5000), BENCH_POP3_MESSAGES (10000),
- * BENCH_POP3_BIG_EVERY (500), BENCH_POP3_LOGINS (30), BENCH_POP3_ROUNDS (5), BENCH_POP3_DEPTH (100).
+ * BENCH_POP3_BIG_EVERY (500), BENCH_POP3_LOGINS (30), BENCH_POP3_ROUNDS (5), BENCH_POP3_DEPTH (100),
+ * BENCH_SMTP=0 to skip the inbound SMTP part, BENCH_SMTP_MESSAGES (5000), BENCH_SMTP_ROUNDS (3),
+ * BENCH_SMTP_REUSE=0 (skip the smtp-source -d variant), BENCH_SMTP_GREET_PAUSE=0 (diagnosis).
  */
 import { benchImap, printImapTable, type ImapBenchOptions } from './imap/index.ts';
 import { benchPop3, printPop3Table, type Pop3BenchOptions } from './pop3/index.ts';
 import { benchSearch } from './search.ts';
+import { benchSmtp, printSmtpTable, type SmtpBenchOptions } from './smtp/index.ts';
 import { benchStore } from './store.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -65,4 +68,15 @@ if (process.env.BENCH_POP3 !== '0') {
     dovecot: process.env.BENCH_DOVECOT !== '0',
   };
   printPop3Table(await benchPop3(opts, log), opts);
+}
+
+if (process.env.BENCH_SMTP !== '0') {
+  const opts: SmtpBenchOptions = {
+    messages: num('BENCH_SMTP_MESSAGES', 5_000, 1_000),
+    rounds: num('BENCH_SMTP_ROUNDS', 3, 2),
+    sessions: 16,
+    bytes: 10_240,
+    reuse: process.env.BENCH_SMTP_REUSE !== '0',
+  };
+  printSmtpTable(await benchSmtp(opts, log), opts);
 }
