@@ -3,6 +3,7 @@
  * tests can answer from memory. Production uses node:dns with `outbound.dns-servers` if set.
  */
 import { promises as dns } from 'node:dns';
+import { cachedDnsLookup } from './dns-cache.ts';
 
 /** mailauth's resolver contract: records of `rrtype` for `name`; throws ENOTFOUND/ENODATA. */
 export type DnsLookup = (name: string, rrtype: string) => Promise<string[][] | string[]>;
@@ -11,5 +12,5 @@ export function systemDnsLookup(servers?: readonly string[]): DnsLookup {
   const resolver = new dns.Resolver({ timeout: 5000, tries: 2 });
   if (servers && servers.length > 0) resolver.setServers([...servers]);
   // mailauth hands the answer on as node:dns shapes it (TXT as string[][], MX as objects).
-  return (name, rrtype) => resolver.resolve(name, rrtype) as unknown as Promise<string[][] | string[]>;
+  return cachedDnsLookup((name, rrtype) => resolver.resolve(name, rrtype) as unknown as Promise<string[][] | string[]>);
 }
