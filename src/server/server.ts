@@ -126,6 +126,8 @@ export function acceptConnection(
     remotePort: socket.remotePort ?? 0,
     openedAt: clock.now(),
     user: null,
+    clientName: null,
+    lastActivity: clock.now(),
   };
   sessions.add(entry, socket);
   clog.info({ remote: entry.remoteAddress, port: entry.remotePort, secure }, 'connection opened');

@@ -14,6 +14,10 @@ export interface SessionEntry {
   readonly openedAt: number;
   /** Set by the protocol after a successful login. */
   user: string | null;
+  /** What the client calls itself (IMAP ID `name` and `version`), for the connected-clients panel. */
+  clientName: string | null;
+  /** When the client last sent a command (ms); protocols touch it per command. */
+  lastActivity: number;
 }
 
 /** A connection id: 8 url-safe characters, unique enough to grep a log for one session. */

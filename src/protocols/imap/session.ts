@@ -221,6 +221,7 @@ export class ImapSession {
   private async execute(cmd: Command): Promise<void> {
     const spec = COMMANDS[cmd.name];
     const started = Date.now();
+    this.conn.session.lastActivity = this.ctx.clock.now();
     if (!spec.states.includes(this.state)) {
       this.writeLine(`${cmd.tag} BAD ${this.wrongStateText(cmd.name, spec.states)}`);
       return;

@@ -183,6 +183,7 @@ export class PopSession {
 
   private async execute(spec: CommandSpec, cmd: CommandLine): Promise<void> {
     const started = Date.now();
+    this.conn.session.lastActivity = this.ctx.clock.now();
     try {
       await spec.handle(this, cmd);
     } catch (err) {

@@ -2,7 +2,7 @@
 import type { ListenerName } from '../../core/config-schema.ts';
 import type { ServerContext } from '../../server/protocol.ts';
 import type { DnsLookup } from './dns-resolver.ts';
-import type { SendRateLimiter } from './send-rate.ts';
+import type { SendRateLimiter } from '../../delivery/send-rate.ts';
 
 export interface SmtpDeps {
   readonly ctx: ServerContext;

@@ -5,29 +5,17 @@
  * `createSmtpProtocol` (in-memory DNS, a small SIZE).
  */
 import { LIMITS } from '../../core/limits.ts';
-import type { ProtocolFactory, ServerContext } from '../../server/protocol.ts';
+import type { ProtocolFactory } from '../../server/protocol.ts';
 import { LISTENER_KINDS } from '../../server/protocol.ts';
 import { systemDnsLookup, type DnsLookup } from './dns-resolver.ts';
 import { createSmtpListener } from './listener.ts';
-import { SendRateLimiter } from './send-rate.ts';
+import { sendRateFor } from '../../delivery/send-rate.ts';
 
 export interface SmtpProtocolOptions {
   /** DNS for SPF/DKIM/DMARC/ARC; node:dns (with `outbound.dns-servers`) by default. */
   readonly dns?: DnsLookup;
   /** SIZE; LIMITS.messageBytes by default. */
   readonly maxMessageBytes?: number;
-}
-
-// One sending-rate window per node, shared by 587 and 465 (and AUTH on 25).
-const sendRates = new WeakMap<ServerContext, SendRateLimiter>();
-
-function sendRateFor(ctx: ServerContext): SendRateLimiter {
-  let limiter = sendRates.get(ctx);
-  if (!limiter) {
-    limiter = new SendRateLimiter(ctx.clock, ctx.config.smtp.sendRatePerHour);
-    sendRates.set(ctx, limiter);
-  }
-  return limiter;
 }
 
 export function createSmtpProtocol(opts: SmtpProtocolOptions = {}): ProtocolFactory {
@@ -39,7 +27,7 @@ export function createSmtpProtocol(opts: SmtpProtocolOptions = {}): ProtocolFact
         listener,
         submission: listener !== 'smtp',
         dns: opts.dns ?? systemDnsLookup(ctx.config.outbound.dnsServers),
-        sendRate: sendRateFor(ctx),
+        sendRate: sendRateFor(ctx, ctx.clock, ctx.config.smtp.sendRatePerHour),
         maxMessageBytes: opts.maxMessageBytes ?? LIMITS.messageBytes,
       },
       implicitTls,

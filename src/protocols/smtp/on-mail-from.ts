@@ -7,7 +7,7 @@
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { SmtpDeps } from './deps.ts';
 import { smtpReply, type SmtpReply } from './reply.ts';
-import { mayUseAddress } from './sender-identity.ts';
+import { mayUseAddress } from '../../delivery/sender-identity.ts';
 import { stateOf } from './session-state.ts';
 
 export async function onMailFrom(deps: SmtpDeps, from: SMTPServerAddress, session: SMTPServerSession): Promise<SmtpReply | null> {

@@ -5,9 +5,9 @@
  * any colleague's address). Used for the envelope sender at MAIL FROM and every From header
  * address at DATA.
  */
-import { parseAddress } from '../../core/address.ts';
-import type { Store } from '../../store/ports.ts';
-import type { Account } from '../../store/types.ts';
+import { parseAddress } from '../core/address.ts';
+import type { Store } from '../store/ports.ts';
+import type { Account } from '../store/types.ts';
 
 export async function mayUseAddress(store: Store, account: Account, address: string): Promise<boolean> {
   let canonical: string;

@@ -1,8 +1,9 @@
 /**
- * Per-account submission rate (`smtp.send-rate`, messages per hour) in a sliding window. Kept
- * in memory per node: a restart forgets the window, which errs on the side of letting mail out.
+ * Per-account submission rate (`smtp.send-rate`, messages per hour) in a sliding window, shared
+ * by SMTP submission and the web. Kept in memory per node: a restart forgets the window, which
+ * errs on the side of letting mail out.
  */
-import type { Clock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -35,4 +36,17 @@ export class SendRateLimiter {
     if (list.length === 0) this.#sent.delete(accountId);
     return list;
   }
+}
+
+// One window per node (per ServerContext): 587, 465, AUTH on 25 and the web share it.
+const perNode = new WeakMap<object, SendRateLimiter>();
+
+/** The node's limiter; `node` is the ServerContext (any object that lives as long as the node). */
+export function sendRateFor(node: object, clock: Clock, perHour: number): SendRateLimiter {
+  let limiter = perNode.get(node);
+  if (!limiter) {
+    limiter = new SendRateLimiter(clock, perHour);
+    perNode.set(node, limiter);
+  }
+  return limiter;
 }
