@@ -1,7 +1,8 @@
 /**
  * Password login, shared by every protocol. It reads the account, its hash and its settings from
- * the store on every attempt and caches nothing, so users, passwords and settings changed with
- * the CLI (or the web) take effect at the next login without a server restart.
+ * the store on every attempt, so users, passwords and settings changed with the CLI (or the web)
+ * take effect at the next login without a server restart. Only the costly argon2 check of a
+ * password that just verified against the same stored hash is skipped (verify-cache.ts).
  */
 import type { PlaintextPolicy } from '../core/config-schema.ts';
 import { parseAddress } from '../core/address.ts';
@@ -10,6 +11,10 @@ import type { Account } from '../store/types.ts';
 import type { LoginLimiter } from './login-limiter.ts';
 import { verifyPassword } from './password.ts';
 import { plaintextAllowed, type ConnectionSecurity } from './plaintext-policy.ts';
+import { VerifyCache } from './verify-cache.ts';
+
+/** One process is one node: its logins share one memory of recent successful checks. */
+const processVerifyCache = new VerifyCache();
 
 export type LoginProtocol = 'imap' | 'pop3' | 'submission' | 'http';
 
@@ -34,6 +39,11 @@ export interface LoginAttempt {
   readonly policy: PlaintextPolicy;
   /** The node's shared failed-login limiter (absent: no rate limit, e.g. the CLI). */
   readonly limiter?: LoginLimiter;
+  /**
+   * Memory of recent successful checks; by default the process's own (one process is one node),
+   * `null` for argon2 every time.
+   */
+  readonly verifyCache?: VerifyCache | null;
 }
 
 export async function loginWithPassword(store: Store, attempt: LoginAttempt): Promise<LoginResult> {
@@ -48,7 +58,10 @@ export async function loginWithPassword(store: Store, attempt: LoginAttempt): Pr
     address = null;
   }
   const found = address === null ? null : await store.accounts.passwordHash(address);
-  const good = await verifyPassword(found?.hash ?? null, attempt.password);
+  const cache = attempt.verifyCache === undefined ? processVerifyCache : (attempt.verifyCache ?? undefined);
+  const cached = found !== null && cache !== undefined && cache.has(found.account.address, found.hash, attempt.password);
+  const good = cached || (await verifyPassword(found?.hash ?? null, attempt.password));
+  if (good && found && cache && !cached) cache.remember(found.account.address, found.hash, attempt.password);
   // Failures are counted once known: counting attempts in flight would refuse a client that
   // opens many connections at once with the right password. Attempts already in flight when the
   // limit is reached still finish; each connection closes after three failures anyway.

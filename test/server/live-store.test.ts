@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { VerifyCache } from '../../src/auth/verify-cache.ts';
 import { loginWithPassword, type LoginAttempt } from '../../src/auth/login.ts';
 import { DEFAULT_PORTS, LISTENER_NAMES, resolveConfig } from '../../src/core/config-schema.ts';
 import { createLogger } from '../../src/core/log.ts';
@@ -70,6 +71,14 @@ test('users, passwords and settings changed by the CLI apply at the next login',
   const first = await loginWithPassword(store, attempt('first-pw-3c1'));
   assert.equal(first.ok, true);
   assert.equal(first.ok && first.account.address, 'carol@example.org');
+
+  // A check that passed is remembered (bound to the stored hash), a failed one never.
+  const cache = new VerifyCache();
+  const firstHash = (await store.accounts.passwordHash('carol@example.org'))!.hash;
+  assert.equal((await loginWithPassword(store, attempt('wrong', { verifyCache: cache }))).ok, false);
+  assert.equal(cache.has('carol@example.org', firstHash, 'wrong'), false);
+  assert.equal((await loginWithPassword(store, attempt('first-pw-3c1', { verifyCache: cache }))).ok, true);
+  assert.equal(cache.has('carol@example.org', firstHash, 'first-pw-3c1'), true);
 
   const pw = await runCli(['user', 'passwd', 'carol@example.org', '--password', 'second-pw-8d2', ...data()]);
   assert.equal(pw.code, 0);
