@@ -8,13 +8,15 @@
  * BENCH_FETCH_BODIES (20000), BENCH_IDLE_CONNS (1000,5000), BENCH_POP3_MESSAGES (10000),
  * BENCH_POP3_BIG_EVERY (500), BENCH_POP3_LOGINS (30), BENCH_POP3_ROUNDS (5), BENCH_POP3_DEPTH (100),
  * BENCH_SMTP=0 to skip the inbound SMTP part, BENCH_SMTP_MESSAGES (5000), BENCH_SMTP_ROUNDS (3),
- * BENCH_SMTP_REUSE=0 (skip the smtp-source -d variant), BENCH_SMTP_GREET_PAUSE=0 (diagnosis).
+ * BENCH_SMTP_REUSE=0 (skip the smtp-source -d variant), BENCH_SMTP_GREET_PAUSE=0 (diagnosis),
+ * BENCH_WEB=0 to skip the web inbox part, BENCH_WEB_MESSAGES (10000), BENCH_WEB_RUNS (7).
  */
 import { benchImap, printImapTable, type ImapBenchOptions } from './imap/index.ts';
 import { benchPop3, printPop3Table, type Pop3BenchOptions } from './pop3/index.ts';
 import { benchSearch } from './search.ts';
 import { benchSmtp, printSmtpTable, type SmtpBenchOptions } from './smtp/index.ts';
 import { benchStore } from './store.ts';
+import { benchWeb, printWebTable } from './web/index.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const num = (name: string, full: number, small: number): number => Number(process.env[name] ?? (quick ? small : full));
@@ -79,4 +81,9 @@ if (process.env.BENCH_SMTP !== '0') {
     reuse: process.env.BENCH_SMTP_REUSE !== '0',
   };
   printSmtpTable(await benchSmtp(opts, log), opts);
+}
+
+if (process.env.BENCH_WEB !== '0') {
+  const r = await benchWeb({ messages: num('BENCH_WEB_MESSAGES', 10_000, 10_000), runs: num('BENCH_WEB_RUNS', 7, 3) }, log);
+  printWebTable(r, row);
 }
