@@ -23,12 +23,14 @@ import { imapProtocol } from '../protocols/imap/index.ts';
 import { pop3Protocol } from '../protocols/pop3/index.ts';
 import { smtpProtocol } from '../protocols/smtp/index.ts';
 import { startOutbound } from '../delivery/outbound/index.ts';
+import { httpProtocol } from '../http/index.ts';
 
 /** The protocols that exist so far; the rest answer "not yet available". */
 const IMPLEMENTED: Partial<Record<ProtocolFamily, ProtocolFactory>> = {
   imap: imapProtocol,
   pop3: pop3Protocol,
   smtp: smtpProtocol,
+  http: httpProtocol,
 };
 import {
   LISTENER_KINDS,
