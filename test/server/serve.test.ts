@@ -79,9 +79,9 @@ function ehloThenQuit(socket: Socket): Promise<string> {
   return readAll(socket);
 }
 
-function httpGet(port: number): Promise<{ status: number; body: string }> {
+function httpGet(port: number, path = '/health'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/' }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -107,7 +107,7 @@ describe('postkontor serve', () => {
     await dir.cleanup();
   });
 
-  test('starts, lists its listeners, serves IMAP, POP3 and SMTP, answers "not yet available" on HTTP, stops on SIGTERM', async () => {
+  test('starts, lists its listeners, serves IMAP, POP3 and SMTP, answers /health on HTTP, stops on SIGTERM', async () => {
     const free = await freePorts(8);
     const ports = Object.fromEntries(PORT_FLAGS.map((p, i) => [p, free[i] ?? 0])) as Ports;
     ports.pop3s = 0; // 0 disables a listener
@@ -192,8 +192,8 @@ describe('postkontor serve', () => {
       assert.equal(smtp, ehlo(['STARTTLS']));
       assert.equal(submission, ehlo(['STARTTLS']));
       assert.equal(submissions, ehlo(['AUTH PLAIN LOGIN']));
-      assert.equal(http.status, 503);
-      assert.match(http.body, /not yet available/);
+      assert.equal(http.status, 200);
+      assert.deepEqual(JSON.parse(http.body), { status: 'ok' });
 
       // The CLI works on the data dir the server holds open: no SQLITE_BUSY.
       const [d1, d2] = await Promise.all([
