@@ -49,7 +49,7 @@ describe('settings page (chromium)', { skip, timeout: 120_000 }, () => {
     await page.getByTestId('setup-user').filter({ hasText: ALICE }).waitFor();
     await page.getByRole('link', { name: /configuration profile/ }).waitFor();
     await page.getByText('Choose IMAP').waitFor();
-    await screenshot(page, 'settings');
+    await screenshot(page, 'settings', true);
   });
 
   test('turning POP off makes a POP3 login fail with the explanation', async () => {

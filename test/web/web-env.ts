@@ -113,12 +113,14 @@ export async function signIn(browser: Browser, server: WebTestServer, address: s
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('.list-scroll[data-ready="true"]').waitFor();
+  // The app's first question (GET /api/session before signing in) answers 401 by design.
+  errors.length = 0;
   return { context, page, errors };
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
 }
 
 /** A plain RFC 5322 message. */

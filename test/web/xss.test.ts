@@ -63,6 +63,10 @@ describe('XSS corpus (chromium)', { skip, timeout: 150_000 }, () => {
       const uid = uids[i]!;
       const reader = page.locator(`.reader[data-uid="${uid}"]`);
       await reader.waitFor();
+      if (corpus[i]!.name === 'subject with markup') {
+        // Shown as text, in the list and in the reading pane.
+        assert.match((await reader.locator('h2').textContent()) ?? '', /<img src=x onerror="top\.postMessage/);
+      }
       const frame = reader.locator('iframe.html-body');
       if ((await frame.count()) > 0) {
         const sandbox = await frame.getAttribute('sandbox');
@@ -88,14 +92,14 @@ describe('XSS corpus (chromium)', { skip, timeout: 150_000 }, () => {
     );
     assert.deepEqual({ hits, dialogs, messages, inlineHandlers, problems }, { hits: [], dialogs: [], messages: [], inlineHandlers: [], problems: [] });
     assert.deepEqual(alice.errors.filter((e) => !/Content Security Policy|Refused to|sandboxed/i.test(e)), []);
-    // The subject with markup is shown as text.
-    await page.getByText('<img src=x onerror=', { exact: false }).first().waitFor();
   });
 
   test('remote images are blocked until "Show images"', async () => {
     const { page } = alice;
     const html = `<p>Look:</p><img src="${server.baseUrl}/remote-image/a.png" alt="a"><div style="background:url('${server.baseUrl}/remote-image/b.png')">bg</div>`;
     const raw = ['From: News <news@shop.test>', 'To: alice@example.org', 'Subject: Newsletter with pictures', 'Message-ID: <news-1@shop.test>', 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', '', html, ''].join('\r\n');
+    await page.keyboard.press('u');
+    await page.evaluate("document.querySelector('.list-scroll').scrollTop = 0");
     const uid = await server.deliver(ALICE, 'INBOX', raw);
     await page.locator(`[role="option"][data-uid="${uid}"]`).click();
     const reader = page.locator(`.reader[data-uid="${uid}"]`);

@@ -68,10 +68,18 @@ function installHooks(): void {
       }
     }
     const srcset = node.getAttribute('srcset');
-    if (srcset !== null && blockRemote) {
-      node.setAttribute('data-blocked-srcset', srcset);
+    if (srcset !== null) {
+      // Only http(s) and data:image candidates survive; while blocked they wait aside.
+      const kept = srcset
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => REMOTE.test(c) || /^data:image\//i.test(c))
+        .join(', ');
       node.removeAttribute('srcset');
-      blockedCount++;
+      if (kept && blockRemote) {
+        node.setAttribute('data-blocked-srcset', kept);
+        blockedCount++;
+      } else if (kept) node.setAttribute('srcset', kept);
     }
     const style = node.getAttribute('style');
     if (style !== null) node.setAttribute('style', rewriteCss(style));
