@@ -32,6 +32,11 @@ export class ChangeBus {
     return () => this.all.delete(entry);
   }
 
+  /** Whether a change of this account would reach anyone (its own or an "all" listener). */
+  hasListeners(accountId: number): boolean {
+    return this.all.size > 0 || this.byAccount.has(accountId);
+  }
+
   publish(change: Change): void {
     const set = this.byAccount.get(change.accountId);
     if (set) for (const l of [...set]) this.deliver(l, change);

@@ -1,5 +1,6 @@
 /**
- * Opens the embedded store: one SQLite file `<dataDir>/postkontor.db` in WAL mode (a write is
+ * Opens the store: PostgreSQL when `storeUrl` is a postgres:// URL (open-postgres.ts), else the
+ * embedded store: one SQLite file `<dataDir>/postkontor.db` in WAL mode (a write is
  * acknowledged only once its WAL frames are fsync'd: see sql/wal-sync.ts), plus `<dataDir>/blobs/` for large
  * messages. Several processes may open the same data dir (the server and the CLI): writes take
  * the database lock in turn and wait up to `busy_timeout`.
@@ -13,6 +14,7 @@ import { PkError } from '../core/errors.ts';
 import { BlobFiles } from './blobs/blob-files.ts';
 import { ChangeBus } from './change-bus.ts';
 import type { SearchText } from '../mime/types.ts';
+import { isPostgresUrl, openPostgresStore, redact } from './open-postgres.ts';
 import type { Store } from './ports.ts';
 import { SqlStore } from './sql/sql-store.ts';
 import { migrateSqlite } from './sql/migrate-sqlite.ts';
@@ -20,10 +22,12 @@ import { cachingDatabase } from './sql/sqlite-database.ts';
 import type { DB } from './sql/tables.ts';
 import { FtsIndexer } from './sql/fts-indexer.ts';
 import { WalSync } from './sql/wal-sync.ts';
-import { SqliteWriteQueue } from './sql/write-queue.ts';
+import { GroupCommitQueue, SQLITE_BATCHES } from './sql/write-queue.ts';
 
 export interface OpenStoreOptions {
   readonly dataDir: string;
+  /** `postgres://...` selects the PostgreSQL store; absent or empty: SQLite in `dataDir`. */
+  readonly storeUrl?: string;
   readonly clock?: Clock;
   /** Messages up to this size live inside the database; larger ones as files (default 256 KiB). */
   readonly inlineLimit?: number;
@@ -34,6 +38,12 @@ export interface OpenStoreOptions {
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  if (opts.storeUrl) {
+    if (!isPostgresUrl(opts.storeUrl)) {
+      throw new PkError('PK_ERR_CONFIG', `unknown store "${redact(opts.storeUrl)}": expected postgres://...`);
+    }
+    return openPostgresStore({ url: opts.storeUrl, dataDir: opts.dataDir, clock: opts.clock, onError: opts.onError });
+  }
   const clock = opts.clock ?? systemClock;
   const onError = opts.onError ?? (() => undefined);
   let sqlite: Database.Database;
@@ -58,7 +68,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }) });
   const bus = new ChangeBus(onError);
   const wal = new WalSync(join(opts.dataDir, 'postkontor.db-wal'));
-  const writes = new SqliteWriteQueue(db, () => wal.sync(), (c) => bus.publish(c), onError);
+  const writes = new GroupCommitQueue(db, SQLITE_BATCHES, () => wal.sync(), (c) => bus.publish(c), onError);
   const blobFiles = new BlobFiles(join(opts.dataDir, 'blobs'));
   // Bound once the store exists: the indexer derives text through the message store.
   let textOf: (hash: string) => Promise<SearchText> = () => Promise.reject(new Error('store not ready'));
@@ -69,7 +79,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   );
   const store = new SqlStore(
     'sqlite',
-    { db, writes, clock, blobFiles, inlineLimit: opts.inlineLimit ?? 256 * 1024, textIndexer },
+    { db, writes, clock, blobFiles, inlineLimit: opts.inlineLimit ?? 256 * 1024, textIndexer, dialect: 'sqlite' },
     bus,
     async () => {
       textIndexer.stop();

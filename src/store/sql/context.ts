@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { BlobFiles } from '../blobs/blob-files.ts';
+import type { PopLocks } from './pg-pop-locks.ts';
 import type { DB } from './tables.ts';
 import type { WriteRunner } from './write-queue.ts';
 
@@ -14,6 +15,10 @@ export interface SqlContext {
   readonly inlineLimit: number;
   /** Moves new search text into the full-text index off the append path (absent: never). */
   readonly textIndexer?: { schedule(): void; settle(): Promise<void> };
+  /** Which SQL dialect `db` speaks (for the few statements that differ). */
+  readonly dialect: 'sqlite' | 'postgres';
+  /** POP3 maildrop locks shared by several nodes (absent: an in-process lock, one node). */
+  readonly popLocks?: PopLocks;
 }
 
 /** SQLite reports constraint violations with this code prefix; pg uses SQLSTATE 23505. */

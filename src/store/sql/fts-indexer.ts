@@ -1,5 +1,5 @@
 /**
- * Fills the FTS5 table from blob_text_pending in batches, in the lulls between writes: it derives
+ * Fills the full-text table (FTS5 on SQLite, trigram-indexed text on PostgreSQL) from blob_text_pending in batches, in the lulls between writes: it derives
  * each new blob's text from its bytes (outside any transaction) and inserts it. Tokenising a
  * message into trigrams costs about as much as storing it; doing it here keeps it off the append
  * path (appends stay durable at full speed, as Dovecot's indexer worker keeps FTS off delivery)
@@ -11,7 +11,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { SearchText } from '../../mime/types.ts';
 import type { DB } from './tables.ts';
-import { insertText } from './text-index.ts';
+import { insertText, type TextDialect } from './text-index.ts';
 import type { WriteRunner } from './write-queue.ts';
 
 const BATCH = 500;
@@ -35,6 +35,7 @@ export class FtsIndexer {
     private readonly writes: WriteRunner,
     private readonly textOf: (hash: string) => Promise<SearchText>,
     private readonly onError: (err: unknown) => void,
+    private readonly dialect: TextDialect = 'sqlite',
   ) {}
 
   /** A message's text was added to the pending table. */
@@ -95,7 +96,7 @@ export class FtsIndexer {
         for (let i = 0; i < rows.length; i++) {
           // Still pending? (The blob may have lost its last message meanwhile.)
           const del = await tx.db.deleteFrom('blob_text_pending').where('rowid', '=', rows[i]!.rowid).executeTakeFirst();
-          if (Number(del.numDeletedRows) === 1) await insertText(tx.db, rows[i]!.rowid, texts[i]!);
+          if (Number(del.numDeletedRows) === 1) await insertText(tx.db, Number(rows[i]!.rowid), texts[i]!, this.dialect);
         }
         return rows.length;
       });

@@ -85,6 +85,12 @@ export class SqlMessages implements MessageStore {
    */
   private readonly blobIds = new Map<string, number>();
 
+  /**
+   * Appends queue their write op in call order, whatever order their preparation (database
+   * look-ups, MIME indexing) finishes in: concurrent appends get UIDs in the order they were made.
+   */
+  private appendTurn: Promise<void> = Promise.resolve();
+
   constructor(private readonly ctx: SqlContext) {}
 
   async append(accountId: number, mailboxId: number, input: AppendInput): Promise<AppendResult> {
@@ -93,6 +99,27 @@ export class SqlMessages implements MessageStore {
   }
 
   async appendMany(accountId: number, mailboxId: number, inputs: readonly AppendInput[]): Promise<AppendResult[]> {
+    const turn = this.appendTurn;
+    let done = (): void => undefined;
+    this.appendTurn = new Promise<void>((r) => (done = r));
+    let queued: Promise<AppendResult[]>;
+    try {
+      const write = await this.prepareAppend(accountId, mailboxId, inputs);
+      await turn;
+      // run() queues the op synchronously; the next append may queue its own right after.
+      queued = write();
+    } finally {
+      done();
+    }
+    return queued;
+  }
+
+  /** Does the CPU and look-up work of an append; returns the function that queues its write. */
+  private async prepareAppend(
+    accountId: number,
+    mailboxId: number,
+    inputs: readonly AppendInput[],
+  ): Promise<() => Promise<AppendResult[]>> {
     const now = this.ctx.clock.now();
     // CPU and file work happen before the write op, so a batch holds the database only for SQL.
     const prepared: PreparedMessage[] = [];
@@ -118,8 +145,8 @@ export class SqlMessages implements MessageStore {
         matchWithinMs,
       });
     }
-    if (prepared.length === 0) return [];
-    return this.ctx.writes.run(async (tx) => {
+    if (prepared.length === 0) return () => Promise.resolve([]);
+    return () => this.ctx.writes.run(async (tx) => {
       // The client's own APPEND of a message the server already filed at submission: that one.
       const found = new Map<PreparedMessage, AppendResult>();
       for (const p of prepared) {
@@ -330,7 +357,7 @@ export class SqlMessages implements MessageStore {
 
   async searchText(mailboxId: number, fields: readonly TextField[], needle: string): Promise<number[]> {
     if (needle.length === 0 || fields.length === 0) return (await this.listFlags(mailboxId)).map((r) => r.uid);
-    return searchText(this.ctx.db, (hash) => this.textOf(hash), mailboxId, fields, needle);
+    return searchText(this.ctx.db, (hash) => this.textOf(hash), mailboxId, fields, needle, this.ctx.dialect);
   }
 
   /** The decoded search text of a stored message, derived from its bytes. */

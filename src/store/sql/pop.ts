@@ -48,6 +48,7 @@ export class SqlPop implements PopStore {
   constructor(private readonly ctx: SqlContext) {}
 
   lock(accountId: number): Promise<PopLock | null> {
+    if (this.ctx.popLocks) return this.ctx.popLocks.lock(accountId);
     if (this.held.has(accountId)) return Promise.resolve(null);
     this.held.add(accountId);
     let released = false;

@@ -168,6 +168,8 @@ export class SqlQueue implements QueueStore {
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(limit)
+        // Several nodes claim at once: each takes rows nobody else holds right now.
+        .$if(this.ctx.dialect === 'postgres', (qb) => qb.forUpdate().skipLocked())
         .execute();
       const taken = due.map((r) => Number(r.id));
       if (taken.length > 0) {

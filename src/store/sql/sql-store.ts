@@ -33,6 +33,8 @@ export class SqlStore implements Store {
     private readonly ctx: SqlContext,
     bus: ChangeBus,
     private readonly shutdown: () => Promise<void>,
+    /** A feed across nodes (PostgreSQL): told of each new subscription, settled by idle(). */
+    private readonly remote?: { track(accountId: number): void; settle(): Promise<void> },
   ) {
     this.domains = new SqlDomains(ctx);
     this.accounts = new SqlAccounts(ctx);
@@ -44,7 +46,11 @@ export class SqlStore implements Store {
     this.queue = new SqlQueue(ctx);
     this.dkimKeys = new SqlDkimKeys(ctx);
     this.changes = {
-      subscribe: (accountId: number, l: ChangeListener): Unsubscribe => bus.subscribe(accountId, l),
+      subscribe: (accountId: number, l: ChangeListener): Unsubscribe => {
+        const unsubscribe = bus.subscribe(accountId, l);
+        remote?.track(accountId);
+        return unsubscribe;
+      },
       subscribeAll: (l: ChangeListener): Unsubscribe => bus.subscribeAll(l),
       readSince: (accountId: number, afterSeq: number, limit = 1000): Promise<Change[]> =>
         readChangesSince(ctx.db, accountId, afterSeq, limit),
@@ -82,6 +88,7 @@ export class SqlStore implements Store {
     await this.ctx.writes.drain();
     await this.ctx.textIndexer?.settle();
     await this.ctx.writes.drain();
+    await this.remote?.settle();
   }
 
   async close(): Promise<void> {

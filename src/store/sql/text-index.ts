@@ -1,8 +1,11 @@
 /**
- * The full-text index of the SQLite store: FTS5 with trigram tokens (IMAP SEARCH is a
- * case-insensitive substring match in any script, RFC 9051 §6.4.4), one row per blob. Blobs not
- * yet indexed (blob_text_pending, filled by appends and emptied by fts-indexer.ts) are searched
- * by deriving their text on the spot, so a result never misses a message.
+ * The full-text index: one row per blob. IMAP SEARCH is a case-insensitive substring match in
+ * any script (RFC 9051 §6.4.4). SQLite: FTS5 with trigram tokens. PostgreSQL: a plain table of
+ * the text case-folded here (JavaScript's toLowerCase, the same folding `containsText` applies),
+ * searched with `LIKE '%needle%'`, which pg_trgm's GIN indexes answer from trigrams (without
+ * pg_trgm the same query scans). Blobs not yet indexed (blob_text_pending, filled by appends and
+ * emptied by fts-indexer.ts) are searched by deriving their text on the spot, so a result never
+ * misses a message.
  */
 import { sql, type Kysely } from 'kysely';
 import type { SearchText } from '../../mime/types.ts';
@@ -43,36 +46,42 @@ export function containsText(text: SearchText, fields: readonly TextField[], nee
   return fields.some((f) => text[TEXT_COLUMNS[f]].toLowerCase().includes(n));
 }
 
-/** The FTS5 row for a blob's text. */
-export async function insertText(db: Kysely<DB>, rowid: number, t: SearchText): Promise<void> {
+export type TextDialect = 'sqlite' | 'postgres';
+
+/** The index row for a blob's text (FTS5 folds case itself; for PostgreSQL we fold it here). */
+export async function insertText(db: Kysely<DB>, rowid: number, t: SearchText, dialect: TextDialect): Promise<void> {
+  const fold = dialect === 'postgres' ? (s: string) => s.toLowerCase() : (s: string) => s;
   await db
     .insertInto('blob_text')
     .values({
       rowid,
-      subject: t.subject,
-      from_addr: t.from,
-      to_addr: t.to,
-      cc_addr: t.cc,
-      bcc_addr: t.bcc,
-      headers: t.headers,
-      body: t.body,
+      subject: fold(t.subject),
+      from_addr: fold(t.from),
+      to_addr: fold(t.to),
+      cc_addr: fold(t.cc),
+      bcc_addr: fold(t.bcc),
+      headers: fold(t.headers),
+      body: fold(t.body),
     })
     .execute();
 }
 
-/** UIDs of a mailbox whose text contains `needle` in one of `fields`. */
-export async function searchText(
-  db: Kysely<DB>,
-  textOf: (hash: string) => Promise<SearchText>,
-  mailboxId: number,
-  fields: readonly TextField[],
-  needle: string,
-): Promise<number[]> {
-  const columns = fields.map((f) => FTS_COLUMNS[f]);
+/** UIDs of a mailbox with an indexed blob whose text contains `needle` (PostgreSQL). */
+async function searchFolded(db: Kysely<DB>, mailboxId: number, columns: readonly string[], needle: string): Promise<number[]> {
+  const pattern = `%${needle.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
+  const { rows } = await sql<{ uid: number }>`
+    SELECT m.uid FROM blob_text t
+    JOIN messages m ON m.blob_id = t.rowid AND m.mailbox_id = ${mailboxId}
+    WHERE ${sql.join(columns.map((c) => sql`${sql.ref(`t.${c}`)} LIKE ${pattern}`), sql` OR `)}`.execute(db);
+  return rows.map((r) => r.uid);
+}
+
+/** UIDs of a mailbox with an indexed blob whose text contains `needle` (SQLite, FTS5). */
+async function searchFts(db: Kysely<DB>, mailboxId: number, columns: readonly string[], needle: string): Promise<number[]> {
   // Trigram MATCH needs three characters; shorter needles scan the indexed text. CROSS JOIN
   // keeps SQLite from running the MATCH once per message row: the FTS result drives the join,
   // and each hit finds its messages in messages_blob (blob_id, mailbox_id, uid), index-only.
-  const indexed =
+  const { rows } =
     [...needle].length >= 3
       ? await sql<{ uid: number }>`
           SELECT m.uid FROM blob_text t
@@ -83,11 +92,30 @@ export async function searchText(
           JOIN blob_text t ON t.rowid = m.blob_id
           WHERE m.mailbox_id = ${mailboxId}
             AND (${sql.join(columns.map((c) => sql`pk_icontains(${sql.ref(`t.${c}`)}, ${needle})`), sql` OR `)})`.execute(db);
-  const uids = new Set(indexed.rows.map((r) => r.uid));
+  return rows.map((r) => r.uid);
+}
+
+/** UIDs of a mailbox whose text contains `needle` in one of `fields`. */
+export async function searchText(
+  db: Kysely<DB>,
+  textOf: (hash: string) => Promise<SearchText>,
+  mailboxId: number,
+  fields: readonly TextField[],
+  needle: string,
+  dialect: TextDialect,
+): Promise<number[]> {
+  const columns = fields.map((f) => FTS_COLUMNS[f]);
+  const indexed =
+    dialect === 'postgres'
+      ? await searchFolded(db, mailboxId, columns, needle)
+      : await searchFts(db, mailboxId, columns, needle);
+  // CROSS JOIN fixes SQLite's join order; PostgreSQL has no CROSS JOIN ... ON and plans well alone.
+  const join = dialect === 'postgres' ? sql`JOIN` : sql`CROSS JOIN`;
+  const uids = new Set(indexed);
   const pending = await sql<{ uid: number; hash: string }>`
     SELECT m.uid, b.hash FROM blob_text_pending p
-    CROSS JOIN blobs b ON b.rowid = p.rowid
-    CROSS JOIN messages m ON m.blob_id = p.rowid AND m.mailbox_id = ${mailboxId}`.execute(db);
+    ${join} blobs b ON b.rowid = p.rowid
+    ${join} messages m ON m.blob_id = p.rowid AND m.mailbox_id = ${mailboxId}`.execute(db);
   const texts = new Map<string, SearchText>();
   for (const { uid, hash } of pending.rows) {
     let text = texts.get(hash);

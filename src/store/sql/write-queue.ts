@@ -1,7 +1,8 @@
 /**
- * Group commit for the embedded store. Writes queue up while the previous batch commits; a batch
- * runs as one SQLite transaction with each write inside its own savepoint, so one failing write
- * never takes its neighbours down. After COMMIT, `durable()` (an fsync of the WAL, see
+ * Group commit, for both stores. Writes queue up while the previous batch commits; a batch
+ * runs as one transaction with each write inside its own savepoint, so one failing write
+ * never takes its neighbours down, and the writes of one process run in the order they were
+ * queued (UIDs are allocated in call order). After COMMIT, `durable()` (an fsync of the WAL, see
  * wal-sync.ts) runs on the thread pool while the next batch already executes; every promise
  * resolves, and every change is published, only after its batch is on disk, in commit order.
  * This is how 16 concurrent appenders reach thousands of durable appends a second without
@@ -48,9 +49,29 @@ interface Outcome {
   after: (() => void | Promise<void>)[];
 }
 
-const MAX_BATCH = 256;
+/** What differs between the dialects' transactions. */
+export interface BatchDialect {
+  /** Starts a batch's transaction. */
+  readonly begin: string;
+  /** Runs just before COMMIT with the batch's changes (PostgreSQL: NOTIFY the other nodes). */
+  readonly beforeCommit?: (conn: Kysely<DB>, changes: readonly Change[]) => Promise<void>;
+  /** Errors after which the whole batch runs again from the start (serialization, deadlock). */
+  readonly retryable?: (err: unknown) => boolean;
+  /** What callers see when the batch as a whole failed (e.g. the database went away). */
+  readonly batchError?: (err: unknown) => unknown;
+  readonly maxBatch?: number;
+}
 
-export class SqliteWriteQueue implements WriteRunner {
+/**
+ * SQLite: IMMEDIATE takes the write lock up front, so a second process (the CLI) waits on
+ * busy_timeout instead of failing on a lock upgrade.
+ */
+export const SQLITE_BATCHES: BatchDialect = { begin: 'BEGIN IMMEDIATE' };
+
+const MAX_BATCH = 256;
+const MAX_ATTEMPTS = 50;
+
+export class GroupCommitQueue implements WriteRunner {
   private queue: Pending[] = [];
   private running = false;
   private idle: (() => void)[] = [];
@@ -60,6 +81,7 @@ export class SqliteWriteQueue implements WriteRunner {
 
   constructor(
     private readonly db: Kysely<DB>,
+    private readonly dialect: BatchDialect,
     private readonly durable: () => Promise<void>,
     private readonly publish: (change: Change) => void,
     private readonly onAfterCommitError: (err: unknown) => void,
@@ -84,7 +106,7 @@ export class SqliteWriteQueue implements WriteRunner {
 
   private async loop(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      const batch = this.queue.splice(0, this.dialect.maxBatch ?? MAX_BATCH);
       const outcomes = await this.commitBatch(batch);
       const committed = outcomes.some((o) => o.ok);
       const flushed = committed ? this.durable() : Promise.resolve();
@@ -123,25 +145,43 @@ export class SqliteWriteQueue implements WriteRunner {
   }
 
   private async commitBatch(batch: Pending[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
-    try {
-      await this.db.connection().execute(async (conn) => {
-        // IMMEDIATE takes the write lock up front, so a second process (the CLI) waits on
-        // busy_timeout instead of failing on a lock upgrade.
-        await sql`BEGIN IMMEDIATE`.execute(conn);
-        try {
-          for (const pending of batch) outcomes.push(await this.runOne(conn, pending, batch.length > 1));
-          await sql`COMMIT`.execute(conn);
-        } catch (err) {
-          await sql`ROLLBACK`.execute(conn).catch(() => undefined);
-          throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.tryBatch(batch);
+      } catch (err) {
+        const cause = err instanceof RetryBatch ? err.cause : unwrapOpFailed(err);
+        if (err instanceof RetryBatch || (this.dialect.retryable?.(cause) ?? false)) {
+          if (attempt < MAX_ATTEMPTS) {
+            // Back off a little, randomly, so that the writers that collided do not collide again.
+            await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * attempt)));
+            continue;
+          }
         }
-      });
-    } catch (err) {
-      // The batch as a whole failed (disk full, I/O error): nothing of it was committed.
-      const error = unwrapOpFailed(err);
-      return batch.map((pending) => ({ pending, ok: false, error, changes: [], after: [] }));
+        // The batch as a whole failed (disk full, I/O error, database gone): nothing of it was
+        // committed. A single op's own error reaches its caller (unchanged, but for a lost
+        // database, which becomes Unavailable).
+        const error = this.dialect.batchError?.(cause) ?? cause;
+        return batch.map((pending) => ({ pending, ok: false, error, changes: [], after: [] }));
+      }
     }
+  }
+
+  private async tryBatch(batch: Pending[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    await this.db.connection().execute(async (conn) => {
+      await sql.raw(this.dialect.begin).execute(conn);
+      try {
+        for (const pending of batch) outcomes.push(await this.runOne(conn, pending, batch.length > 1));
+        await this.dialect.beforeCommit?.(
+          conn,
+          outcomes.flatMap((o) => o.changes),
+        );
+        await sql`COMMIT`.execute(conn);
+      } catch (err) {
+        await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+        throw err;
+      }
+    });
     return outcomes;
   }
 
@@ -158,6 +198,8 @@ export class SqliteWriteQueue implements WriteRunner {
       outcome.ok = true;
       if (savepoint) await sql`RELEASE w`.execute(conn);
     } catch (err) {
+      // A stale snapshot fails every later op too: the whole batch starts again.
+      if (this.dialect.retryable?.(err)) throw new RetryBatch('retry', { cause: err });
       if (!savepoint) throw Object.assign(new OpFailed(), { cause: err });
       await sql`ROLLBACK TO w`.execute(conn);
       await sql`RELEASE w`.execute(conn);
@@ -168,6 +210,9 @@ export class SqliteWriteQueue implements WriteRunner {
     return outcome;
   }
 }
+
+/** The batch must run again (an op hit a serialization failure or deadlock). */
+class RetryBatch extends Error {}
 
 /** Marks a single-op batch failure so the op's own error reaches its caller unchanged. */
 class OpFailed extends Error {}
