@@ -57,17 +57,22 @@ export interface WebTestServer extends ImapTestServer {
 }
 
 /** IMAP + POP3 + submission + HTTP on one store; accounts ALICE and BOB with PASSWORD. */
-export async function startWebServer(): Promise<WebTestServer> {
+export async function startWebServer(opts: { accounts?: boolean } = {}): Promise<WebTestServer> {
   ensureWebBuild();
   const http = await loadProtocolModule(new URL('../../src/http/index.ts', import.meta.url), 'httpProtocol', 'the HTTP server src/http/index.ts is missing');
   const pop3 = await loadProtocolModule(new URL('../../src/protocols/pop3/index.ts', import.meta.url), 'pop3Protocol', 'src/protocols/pop3/index.ts is missing');
   const submission = createSmtpProtocol({ dns: memoryDns(), maxMessageBytes: 10_000_000 });
   const server = await startImapTestServer({ also: { http, pop3, submission } });
   const { store } = server;
-  await store.domains.add('example.org');
-  const passwordHash = await hashPassword(PASSWORD);
-  const alice = await store.accounts.create({ address: ALICE, passwordHash });
-  const bob = await store.accounts.create({ address: BOB, passwordHash });
+  let alice: Account | undefined;
+  let bob: Account | undefined;
+  // Without accounts: a fresh server, where the app offers the first-run setup.
+  if (opts.accounts !== false) {
+    await store.domains.add('example.org');
+    const passwordHash = await hashPassword(PASSWORD);
+    alice = await store.accounts.create({ address: ALICE, passwordHash });
+    bob = await store.accounts.create({ address: BOB, passwordHash });
+  }
   const mailbox = async (address: string, name: string): Promise<Mailbox> => {
     const account = await store.accounts.get(address);
     if (!account) throw new Error(`no account ${address}`);
@@ -85,7 +90,20 @@ export async function startWebServer(): Promise<WebTestServer> {
     });
     return r.uid;
   };
-  return { ...server, baseUrl: `http://127.0.0.1:${server.ports.http}`, alice, bob, mailbox, deliver };
+  return {
+    ...server,
+    baseUrl: `http://127.0.0.1:${server.ports.http}`,
+    get alice(): Account {
+      if (!alice) throw new Error('started without accounts');
+      return alice;
+    },
+    get bob(): Account {
+      if (!bob) throw new Error('started without accounts');
+      return bob;
+    },
+    mailbox,
+    deliver,
+  };
 }
 
 export function launchBrowser(): Promise<Browser> {

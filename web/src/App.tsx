@@ -47,6 +47,8 @@ export function App() {
   }, []);
 
   const signedIn = useCallback((s: SessionAnswer) => {
+    // The previous user's page may be one this account may not see.
+    if (!s.account.admin && location.pathname.startsWith('/admin')) navigate('/mail');
     setCsrf(s.csrf);
     setAuth({ state: 'in', account: s.account });
   }, []);
@@ -64,7 +66,10 @@ export function App() {
           account={auth.account}
           onSignOut={() => {
             stopLive();
-            void api('DELETE', '/api/session').finally(() => setAuth({ state: 'signed-out' }));
+            void api('DELETE', '/api/session').finally(() => {
+              navigate('/');
+              setAuth({ state: 'signed-out' });
+            });
           }}
         />
       );

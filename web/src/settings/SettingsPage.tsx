@@ -256,6 +256,8 @@ function ForwardField({ value, onSave }: { value: string; onSave: (v: string) =>
   );
 }
 
+const TLS_LABEL: Record<string, string> = { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: 'None (unencrypted)' };
+
 function endpointRow(label: string, e: Endpoint | null | undefined) {
   if (!e) return null;
   return (
@@ -263,7 +265,7 @@ function endpointRow(label: string, e: Endpoint | null | undefined) {
       <th scope="row">{label}</th>
       <td>{e.host}</td>
       <td>{e.port}</td>
-      <td>{e.tls}</td>
+      <td>{TLS_LABEL[e.tls] ?? e.tls}</td>
     </tr>
   );
 }
