@@ -1,10 +1,10 @@
 /**
  * The message list's paging cursor as the API spells it: `DATE.UID` (INTERNALDATE in ms, then
- * the UID), e.g. `1767225600000.42`. Parsing never throws: anything else is null.
+ * the UID), e.g. `1767225600000.42` (dates before 1970 are negative). Parsing never throws: anything else is null.
  */
 import type { PageCursor } from '../store/ports.ts';
 
-const CURSOR = /^(0|[1-9]\d{0,14})\.([1-9]\d{0,9})$/;
+const CURSOR = /^(0|-?[1-9]\d{0,15})\.([1-9]\d{0,9})$/;
 const MAX_UID = 0xffffffff;
 
 export function formatCursor(cursor: PageCursor): string {
