@@ -146,4 +146,65 @@ describe('web inbox (chromium)', { skip, timeout: 120_000 }, () => {
     assert.equal(inArchive.length, 1);
     assert.deepEqual(alice.errors, []);
   });
+
+  test('search (/): full text over the mailbox', async () => {
+    const { page } = alice;
+    await page.keyboard.press('u');
+    await page.keyboard.press('/');
+    await page.keyboard.type('parcel');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /Search: parcel/ }).waitFor();
+    await page.locator('.list-scroll[data-ready="true"]').waitFor();
+    const rows = page.locator('.list-scroll [role="option"]');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1);
+    assert.match((await rows.first().textContent()) ?? '', /Your parcel is on its way/);
+    await page.getByRole('button', { name: 'Clear search' }).click();
+    await page.getByRole('heading', { name: /^Inbox/ }).waitFor();
+  });
+
+  test('conversation view groups a reply with its original; s stars', async () => {
+    const { page } = alice;
+    const t = Date.now();
+    await server.deliver(ALICE, 'INBOX', mail({ subject: 'Boat trip', messageId: '<trip-1@elsewhere.test>', date: new Date(t) }), [], t);
+    const reply = await server.deliver(
+      ALICE,
+      'INBOX',
+      mail({ subject: 'Re: Boat trip', messageId: '<trip-2@elsewhere.test>', headers: ['In-Reply-To: <trip-1@elsewhere.test>', 'References: <trip-1@elsewhere.test>'], date: new Date(t + 1000) }),
+      [],
+      t + 1000,
+    );
+    await page.locator(`[role="option"][data-uid="${reply}"]`).waitFor();
+    await page.getByLabel('Conversations').check();
+    const row = page.locator(`[role="option"][data-uid="${reply}"]`);
+    await row.locator('.thread-count', { hasText: '2' }).waitFor();
+    await row.click();
+    await page.getByRole('navigation', { name: 'Conversation' }).getByText('2 messages in this conversation').waitFor();
+    await page.keyboard.press('s');
+    await page.locator(`[role="option"][data-uid="${reply}"][data-flagged="true"]`).waitFor();
+    const inbox = await server.mailbox(ALICE, 'INBOX');
+    const meta = (await server.store.messages.list(inbox.id)).find((m) => m.uid === reply);
+    assert.ok(meta?.flags.includes('\\Flagged'), `flags: ${meta?.flags.join(' ')}`);
+    await page.getByLabel('Conversations').uncheck();
+    await page.keyboard.press('u');
+  });
+
+  test('drafts are saved to Drafts while typing, and discarded', async () => {
+    const { page } = alice;
+    await page.keyboard.press('c');
+    const compose = page.getByRole('dialog', { name: /New message|Unfinished/ });
+    await compose.getByLabel('To').fill(BOB);
+    await compose.getByLabel('Subject').fill('Unfinished thoughts');
+    await compose.getByLabel('Message').fill('Half a sentence');
+    await compose.getByText(/Draft saved at/).waitFor({ timeout: 8_000 });
+    const drafts = (await server.store.mailboxes.byRole(server.alice.id, 'drafts'))!;
+    const saved = await server.store.messages.list(drafts.id);
+    assert.equal(saved.length, 1);
+    assert.ok(saved[0]!.flags.includes('\\Draft'));
+    await compose.getByRole('button', { name: 'Discard' }).click();
+    await compose.waitFor({ state: 'detached' });
+    const deadline = Date.now() + 3_000;
+    while ((await server.store.messages.list(drafts.id)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    assert.equal((await server.store.messages.list(drafts.id)).length, 0);
+  });
 });

@@ -23,6 +23,14 @@ interface ListState {
   readonly loading: boolean;
 }
 
+const NOT_TYPING = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'range', 'color']);
+
+/** Whether keys typed at `el` are text (then the shortcuts stay quiet). */
+function typing(el: HTMLElement): boolean {
+  if (el.isContentEditable || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') return true;
+  return el instanceof HTMLInputElement && !NOT_TYPING.has(el.type);
+}
+
 const byNewest = (a: Summary, b: Summary): number => b.internalDate - a.internalDate || b.uid - a.uid;
 
 interface Props {
@@ -243,7 +251,9 @@ export function MailView({ account, mailbox, mailboxes, query, focusSearch, clea
   const keys = useRef<(e: KeyboardEvent) => void>(() => undefined);
   keys.current = (e: KeyboardEvent) => {
     const t = e.target as HTMLElement | null;
-    if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+    if (t && typing(t)) return;
+    // Enter on a focused button or link is that control's own click.
+    if (e.key === 'Enter' && t && (t.tagName === 'BUTTON' || t.tagName === 'A')) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (help || picker) {
       if (e.key === 'Escape') {
