@@ -15,6 +15,7 @@ import { ShortcutsHelp } from './ShortcutsHelp.tsx';
 
 const FIRST_PAGE = 50;
 const MORE_PAGE = 200;
+const MAX_PAGE = 500;
 
 interface ListState {
   readonly items: readonly Summary[];
@@ -81,11 +82,13 @@ export function MailView({ account, mailbox, mailboxes, query, focusSearch, clea
     };
   }, [id, query, reload]);
 
-  const loadMore = useCallback(() => {
+  const loadMore = useCallback((last: number) => {
     const l = listRef.current;
     if (more.current || !l.next || query) return;
     more.current = true;
-    get<Page>(mailPath(id, `/messages?limit=${MORE_PAGE}&before=${encodeURIComponent(l.next)}`))
+    // A jump far down (the scrollbar dragged) fetches the biggest pages the API gives.
+    const limit = Math.max(MORE_PAGE, Math.min(MAX_PAGE, last - l.items.length + 50));
+    get<Page>(mailPath(id, `/messages?limit=${limit}&before=${encodeURIComponent(l.next)}`))
       .then((p) => {
         setList((cur) => {
           const have = new Set(cur.items.map((m) => m.uid));

@@ -28,7 +28,8 @@ interface Props {
   readonly onSelect: (index: number) => void;
   readonly onOpen: (index: number) => void;
   readonly onStar: (index: number) => void;
-  readonly onNeedMore: () => void;
+  /** More rows are wanted, up to row `last` (exclusive). */
+  readonly onNeedMore: (last: number) => void;
 }
 
 export function MessageList(p: Props) {
@@ -52,7 +53,7 @@ export function MessageList(p: Props) {
   // Ask for more while the view reaches rows not loaded yet (or close to them).
   const { onNeedMore } = p;
   useEffect(() => {
-    if (!p.loading && last > p.rows.length - 20 && p.rows.length < p.totalRows) onNeedMore();
+    if (!p.loading && last > p.rows.length - 20 && p.rows.length < p.totalRows) onNeedMore(last);
   }, [last, p.rows.length, p.totalRows, p.loading, onNeedMore]);
 
   // Keep the keyboard cursor in view.
