@@ -13,7 +13,7 @@ export const aliasCommands: Command[] = [
     ],
     args: ['FROM', 'TO'],
     async run(ctx) {
-      const alias = await withStore(ctx.dataDir, (store) => store.aliases.add(ctx.args.FROM ?? '', ctx.args.TO ?? ''));
+      const alias = await withStore(ctx, (store) => store.aliases.add(ctx.args.FROM ?? '', ctx.args.TO ?? ''));
       ctx.out(`alias ${alias.source} -> ${alias.target} added`);
     },
   },
@@ -23,7 +23,7 @@ export const aliasCommands: Command[] = [
     usage: 'alias list [DOMAIN] [--data DIR]',
     optionalArgs: ['DOMAIN'],
     async run(ctx) {
-      const aliases = await withStore(ctx.dataDir, (store) => store.aliases.list(ctx.args.DOMAIN));
+      const aliases = await withStore(ctx, (store) => store.aliases.list(ctx.args.DOMAIN));
       for (const a of aliases) ctx.out(`${a.source} -> ${a.target}`);
     },
   },
@@ -34,7 +34,7 @@ export const aliasCommands: Command[] = [
     args: ['FROM'],
     optionalArgs: ['TO'],
     async run(ctx) {
-      await withStore(ctx.dataDir, (store) => store.aliases.remove(ctx.args.FROM ?? '', ctx.args.TO));
+      await withStore(ctx, (store) => store.aliases.remove(ctx.args.FROM ?? '', ctx.args.TO));
       ctx.out(ctx.args.TO ? `alias ${ctx.args.FROM} -> ${ctx.args.TO} removed` : `aliases of ${ctx.args.FROM} removed`);
     },
   },

@@ -31,6 +31,8 @@ export interface CommandContext {
   readonly args: Record<string, string | undefined>;
   /** `--data`, else POSTKONTOR_DATA, else ./data; absolute. */
   readonly dataDir: string;
+  /** `--store`, else POSTKONTOR_STORE: a postgres:// URL; absent: SQLite in the data dir. */
+  readonly storeUrl?: string;
   out(line: string): void;
 }
 
@@ -50,6 +52,7 @@ export interface Command {
 
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
   data: { type: 'string' },
+  store: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -119,12 +122,25 @@ export function resolveDataDir(values: Parsed['values'], env: NodeJS.ProcessEnv)
   return resolve(dir);
 }
 
-/** Opens the store on the data dir (creating the dir), runs `fn`, always closes it. */
-export async function withStore<T>(dataDir: string, fn: (store: Store) => Promise<T>): Promise<T> {
+export function resolveStoreUrl(values: Parsed['values'], env: NodeJS.ProcessEnv): string | undefined {
+  const flag = values.store;
+  const url = typeof flag === 'string' ? flag : env.POSTKONTOR_STORE;
+  return url ? url : undefined;
+}
+
+/** Where the store lives: the data dir, and a PostgreSQL URL when the store is not SQLite. */
+export interface StoreLocation {
+  readonly dataDir: string;
+  readonly storeUrl?: string;
+}
+
+/** Opens the store (creating the data dir), runs `fn`, always closes it. */
+export async function withStore<T>(where: StoreLocation, fn: (store: Store) => Promise<T>): Promise<T> {
+  const { dataDir, storeUrl } = where;
   await mkdir(dataDir, { recursive: true });
   // Loaded on demand: help, --version and malformed command lines answer without the store.
   const { openStore } = await import('../store/open-store.ts');
-  const store = await openStore({ dataDir });
+  const store = await openStore(storeUrl ? { dataDir, storeUrl } : { dataDir });
   try {
     return await fn(store);
   } finally {

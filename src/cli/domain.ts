@@ -16,7 +16,7 @@ export const domainCommands: Command[] = [
     args: ['NAME'],
     async run(ctx) {
       const name = normalizeDomain(ctx.args.NAME ?? '');
-      await withStore(ctx.dataDir, async (store) => {
+      await withStore(ctx, async (store) => {
         if (await store.domains.exists(name)) {
           throw new PkError('PK_ERR_DOMAIN_EXISTS', `domain ${name} already exists`);
         }
@@ -30,7 +30,7 @@ export const domainCommands: Command[] = [
     summary: 'List the domains, one per line.',
     usage: 'domain list [--data DIR]',
     async run(ctx) {
-      const domains = await withStore(ctx.dataDir, (store) => store.domains.list());
+      const domains = await withStore(ctx, (store) => store.domains.list());
       for (const d of domains) ctx.out(d.name);
     },
   },
@@ -41,7 +41,7 @@ export const domainCommands: Command[] = [
     args: ['NAME'],
     async run(ctx) {
       const name = normalizeDomain(ctx.args.NAME ?? '');
-      await withStore(ctx.dataDir, async (store) => {
+      await withStore(ctx, async (store) => {
         if (!(await store.domains.exists(name))) {
           throw new PkError('PK_ERR_DOMAIN_NOT_FOUND', `domain ${name} does not exist`);
         }
@@ -71,7 +71,7 @@ export const domainCommands: Command[] = [
     options: { rotate: { type: 'boolean' } },
     async run(ctx) {
       const name = normalizeDomain(ctx.args.NAME ?? '');
-      const { key, created } = await withStore(ctx.dataDir, async (store) => {
+      const { key, created } = await withStore(ctx, async (store) => {
         if (!(await store.domains.exists(name))) {
           throw new PkError('PK_ERR_DOMAIN_NOT_FOUND', `domain ${name} does not exist (postkontor domain add ${name})`);
         }

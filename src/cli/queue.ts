@@ -32,7 +32,7 @@ export const queueCommands: Command[] = [
     summary: 'Show queued outbound messages: id, age, sender, each recipient\'s status, next attempt, last error.',
     usage: 'queue list [--data DIR]',
     async run(ctx) {
-      const items = await withStore(ctx.dataDir, (store) => store.queue.list());
+      const items = await withStore(ctx, (store) => store.queue.list());
       if (items.length === 0) {
         ctx.out('the queue is empty');
         return;
@@ -48,7 +48,7 @@ export const queueCommands: Command[] = [
     args: ['ID'],
     async run(ctx) {
       const id = parseId(ctx.args.ID);
-      await withStore(ctx.dataDir, (store) => store.queue.retryNow(id));
+      await withStore(ctx, (store) => store.queue.retryNow(id));
       ctx.out(`queued message ${id} will be retried now`);
     },
   },
@@ -59,7 +59,7 @@ export const queueCommands: Command[] = [
     args: ['ID'],
     async run(ctx) {
       const id = parseId(ctx.args.ID);
-      await withStore(ctx.dataDir, async (store) => {
+      await withStore(ctx, async (store) => {
         if (!(await store.queue.get(id))) throw new PkError('PK_ERR_MESSAGE_NOT_FOUND', `no queued message ${id}`);
         await store.queue.delete(id);
       });

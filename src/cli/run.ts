@@ -4,9 +4,10 @@
  */
 import { isPkError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
-import { parseCommand, resolveDataDir, UsageError, type CliIo, type Command } from './command.ts';
+import { parseCommand, resolveDataDir, resolveStoreUrl, UsageError, type CliIo, type Command } from './command.ts';
 import { aliasCommands } from './alias.ts';
 import { domainCommands } from './domain.ts';
+import { migrateCommand } from './migrate.ts';
 import { queueCommands } from './queue.ts';
 import { serveCommand } from './serve.ts';
 import { settingsCommands } from './settings.ts';
@@ -14,6 +15,7 @@ import { userCommands } from './user.ts';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
+  migrateCommand,
   ...domainCommands,
   ...userCommands,
   ...aliasCommands,
@@ -27,6 +29,7 @@ function commandHelp(cmd: Command): string {
   const lines = [`usage: postkontor ${cmd.usage}`, '', cmd.summary];
   if (cmd.details?.length) lines.push('', ...cmd.details.map((d) => `  ${d}`));
   lines.push('', '  --data DIR          data directory (default: $POSTKONTOR_DATA, else ./data)');
+  lines.push('  --store URL         postgres://... to use PostgreSQL (default: $POSTKONTOR_STORE, else SQLite in the data dir)');
   return `${lines.join('\n')}\n`;
 }
 
@@ -40,7 +43,7 @@ function generalHelp(filter?: string): string {
     '',
     ...cmds.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Every command takes --data DIR (default: $POSTKONTOR_DATA, else ./data) and --help.',
+    'Every command takes --data DIR (default: $POSTKONTOR_DATA, else ./data), --store URL and --help.',
     ...(filter ? [] : ['postkontor help <command> shows one command; postkontor --version the version.']),
   ];
   return `${lines.join('\n')}\n`;
@@ -113,9 +116,14 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     values: parsed.values,
     args: parsed.args,
     dataDir: resolveDataDir(parsed.values, io.env),
+    ...storeOption(resolveStoreUrl(parsed.values, io.env)),
     out: (line) => io.stdout.write(`${line}\n`),
   });
   return code ?? 0;
+}
+
+function storeOption(storeUrl: string | undefined): { storeUrl?: string } {
+  return storeUrl === undefined ? {} : { storeUrl };
 }
 
 /** Runs one CLI invocation; never throws. Returns the exit code. */

@@ -22,9 +22,10 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'Run the mail server (IMAP, POP3, SMTP, submission, HTTP) on one data directory.',
   usage:
-    'serve [--data DIR] [--config FILE] [--hostname NAME] [--bind ADDR] [--imap-port N] [--imaps-port N] [--pop3-port N] [--pop3s-port N] [--smtp-port N] [--submission-port N] [--submissions-port N] [--http-port N]',
+    'serve [--data DIR] [--store URL] [--config FILE] [--hostname NAME] [--bind ADDR] [--imap-port N] [--imaps-port N] [--pop3-port N] [--pop3s-port N] [--smtp-port N] [--submission-port N] [--submissions-port N] [--http-port N]',
   details: [
     '--config FILE       TOML config file (same keys as the flags, plus [tls] cert/key, [auth] plaintext, [log] level)',
+    '--store URL         postgres://user@host/db: keep the mail in PostgreSQL, shared by several nodes (default: SQLite)',
     '--hostname NAME     the name in greetings and the self-signed certificate (default: this machine\'s name)',
     '--bind ADDR         listen address (default 127.0.0.1: loopback only, for development)',
     '--<proto>-port N    0 disables that listener. Defaults: imap 1143, imaps 1993, pop3 1110, pop3s 1995,',
@@ -56,6 +57,9 @@ export const serveCommand: Command = {
       ]);
     const file: ConfigFile =
       typeof ctx.values.config === 'string' ? await readConfigFile(ctx.values.config) : {};
+    // --store wins over the file's `store`, which wins over $POSTKONTOR_STORE.
+    if (typeof ctx.values.store === 'string') flags.store = ctx.values.store;
+    else if (file.store === undefined && ctx.storeUrl !== undefined) flags.store = ctx.storeUrl;
     const config = resolveConfig(ctx.dataDir, file, flags, osHostname());
     try {
       await mkdir(config.dataDir, { recursive: true });

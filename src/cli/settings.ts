@@ -33,7 +33,7 @@ export const settingsCommands: Command[] = [
     async run(ctx) {
       const { address } = parseAddress(ctx.args.ADDRESS ?? '');
       const key = assertSettingKey(ctx.args.KEY ?? '');
-      const values = await withStore(ctx.dataDir, async (store) => {
+      const values = await withStore(ctx, async (store) => {
         const account = await existingAccount(store, address);
         return (await store.settings.get(account.id)).values;
       });
@@ -49,7 +49,7 @@ export const settingsCommands: Command[] = [
       const { address } = parseAddress(ctx.args.ADDRESS ?? '');
       const key = assertSettingKey(ctx.args.KEY ?? '');
       const text = formatSettingValue(parseSettingValue(key, ctx.args.VALUE ?? ''));
-      await withStore(ctx.dataDir, async (store) => {
+      await withStore(ctx, async (store) => {
         const account = await existingAccount(store, address);
         await store.settings.set(account.id, key, text);
       });
@@ -76,7 +76,7 @@ export const settingsCommands: Command[] = [
         return;
       }
       const { address } = parseAddress(ctx.args.ADDRESS);
-      const current = await withStore(ctx.dataDir, async (store) => {
+      const current = await withStore(ctx, async (store) => {
         const account = await existingAccount(store, address);
         return store.settings.get(account.id);
       });

@@ -71,7 +71,7 @@ export const userCommands: Command[] = [
       const quotaBytes = typeof quotaText === 'string' ? parseSize(quotaText) : 0;
       const admin = ctx.values.admin === true;
       const passwordHash = await passwordHashFrom(ctx);
-      await withStore(ctx.dataDir, async (store) => {
+      await withStore(ctx, async (store) => {
         await requireDomain(store, domain);
         if (await store.accounts.get(address)) {
           throw new PkError('PK_ERR_ACCOUNT_EXISTS', `user ${address} already exists`);
@@ -92,7 +92,7 @@ export const userCommands: Command[] = [
     async run(ctx) {
       const { address } = parseAddress(ctx.args.ADDRESS ?? '');
       const hash = await passwordHashFrom(ctx);
-      await withStore(ctx.dataDir, async (store) => {
+      await withStore(ctx, async (store) => {
         await existingAccount(store, address);
         await store.accounts.setPasswordHash(address, hash);
       });
@@ -108,7 +108,7 @@ export const userCommands: Command[] = [
     async run(ctx) {
       const { address } = parseAddress(ctx.args.ADDRESS ?? '');
       const bytes = parseSize(ctx.args.SIZE ?? '');
-      await withStore(ctx.dataDir, async (store) => {
+      await withStore(ctx, async (store) => {
         await existingAccount(store, address);
         await store.accounts.setQuota(address, bytes);
       });
@@ -126,7 +126,7 @@ export const userCommands: Command[] = [
       args: ['ADDRESS'],
       async run(ctx) {
         const { address } = parseAddress(ctx.args.ADDRESS ?? '');
-        await withStore(ctx.dataDir, async (store) => {
+        await withStore(ctx, async (store) => {
           await existingAccount(store, address);
           await store.accounts.setDisabled(address, verb === 'disable');
         });
@@ -141,7 +141,7 @@ export const userCommands: Command[] = [
     optionalArgs: ['DOMAIN'],
     async run(ctx) {
       const domain = ctx.args.DOMAIN === undefined ? undefined : normalizeDomain(ctx.args.DOMAIN);
-      const accounts = await withStore(ctx.dataDir, async (store) => {
+      const accounts = await withStore(ctx, async (store) => {
         if (domain !== undefined) await requireDomain(store, domain);
         return store.accounts.list(domain);
       });
@@ -166,7 +166,7 @@ export const userCommands: Command[] = [
     args: ['ADDRESS'],
     async run(ctx) {
       const { address } = parseAddress(ctx.args.ADDRESS ?? '');
-      await withStore(ctx.dataDir, async (store) => {
+      await withStore(ctx, async (store) => {
         await existingAccount(store, address);
         await store.accounts.remove(address);
       });

@@ -24,6 +24,8 @@ const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$
 
 /** The TOML file. Keys mirror the `serve` flags; unknown keys are errors, not silently ignored. */
 export const configFileSchema = z.strictObject({
+  /** `postgres://user@host/db`: the PostgreSQL store shared by several nodes (default: SQLite). */
+  store: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'expected a "postgres://..." URL').optional(),
   hostname: z.string().min(1).max(253).optional(),
   bind: z.string().min(1).optional(),
   'imap-port': port.optional(),
@@ -70,6 +72,7 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 
 /** Values given on the command line; each one overrides the file. */
 export interface ConfigOverrides {
+  store?: string;
   hostname?: string;
   bind?: string;
   ports?: Partial<Record<ListenerName, number>>;
@@ -78,6 +81,8 @@ export interface ConfigOverrides {
 /** The effective configuration the composition root works from. */
 export interface ServerConfig {
   readonly dataDir: string;
+  /** A postgres:// URL: the store lives in PostgreSQL; absent: SQLite in the data dir. */
+  readonly store?: string;
   readonly hostname: string;
   readonly bind: string;
   /** 0 disables a listener. */
@@ -153,8 +158,10 @@ export function resolveConfig(
       `tls: set both "tls.cert" and "tls.key", or neither (a self-signed certificate is then made)`,
     );
   }
+  const store = flags.store ?? file.store;
   return {
     dataDir,
+    ...(store !== undefined ? { store } : {}),
     hostname: flags.hostname ?? file.hostname ?? defaultHostname,
     bind: flags.bind ?? file.bind ?? DEFAULT_BIND,
     ports,

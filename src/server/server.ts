@@ -17,6 +17,7 @@ import { LIMITS } from '../core/limits.ts';
 import { connectionLogger, type Logger } from '../core/log.ts';
 import type { Store } from '../store/ports.ts';
 import { openStore } from '../store/open-store.ts';
+import { redact } from '../store/open-postgres.ts';
 import { LoginLimiter } from '../auth/login-limiter.ts';
 import { NOT_AVAILABLE } from './not-available.ts';
 import { imapProtocol } from '../protocols/imap/index.ts';
@@ -157,6 +158,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   const store: Store = await openStore({
     dataDir: config.dataDir,
+    ...(config.store !== undefined ? { storeUrl: config.store } : {}),
     clock,
     sweepOrphanBlobs: true,
     onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
@@ -233,7 +235,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   return {
     context,
     tls,
-    storePath: join(config.dataDir, 'postkontor.db'),
+    storePath: config.store !== undefined ? redact(config.store) : join(config.dataDir, 'postkontor.db'),
     listeners,
     close: () => (closing ??= closeAll()),
   };

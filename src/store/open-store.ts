@@ -14,10 +14,10 @@ import { PkError } from '../core/errors.ts';
 import { BlobFiles } from './blobs/blob-files.ts';
 import { ChangeBus } from './change-bus.ts';
 import type { SearchText } from '../mime/types.ts';
-import { isPostgresUrl, openPostgresStore, redact } from './open-postgres.ts';
+import { isPostgresUrl, migratePostgresUrl, openPostgresStore, redact } from './open-postgres.ts';
 import type { Store } from './ports.ts';
 import { SqlStore } from './sql/sql-store.ts';
-import { migrateSqlite } from './sql/migrate-sqlite.ts';
+import { migrateSqlite, sqliteSchemaVersion } from './sql/migrate-sqlite.ts';
 import { cachingDatabase } from './sql/sqlite-database.ts';
 import type { DB } from './sql/tables.ts';
 import { FtsIndexer } from './sql/fts-indexer.ts';
@@ -35,6 +35,42 @@ export interface OpenStoreOptions {
   readonly sweepOrphanBlobs?: boolean;
   /** Where errors thrown by change listeners or after-commit hooks go. */
   readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * Brings the store's schema up to date without opening it for use (`postkontor migrate`);
+ * returns the schema versions before and after. openStore does the same at every start.
+ */
+export async function migrateStore(opts: Pick<OpenStoreOptions, 'dataDir' | 'storeUrl' | 'clock'>): Promise<{
+  from: number;
+  to: number;
+}> {
+  const now = (opts.clock ?? systemClock).now();
+  if (opts.storeUrl) {
+    if (!isPostgresUrl(opts.storeUrl)) {
+      throw new PkError('PK_ERR_CONFIG', `unknown store "${redact(opts.storeUrl)}": expected postgres://...`);
+    }
+    return migratePostgresUrl(opts.storeUrl, now);
+  }
+  try {
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    const sqlite = new Database(join(opts.dataDir, 'postkontor.db'), { timeout: 10_000 });
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma('foreign_keys = ON');
+      const from = sqliteSchemaVersion(sqlite);
+      migrateSqlite(sqlite, now);
+      return { from, to: sqliteSchemaVersion(sqlite) };
+    } finally {
+      sqlite.close();
+    }
+  } catch (err) {
+    if (err instanceof PkError) throw err;
+    throw new PkError('PK_ERR_STORE_UNAVAILABLE', `cannot open the store in ${opts.dataDir}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {

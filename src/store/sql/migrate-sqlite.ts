@@ -8,6 +8,14 @@ import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
 
 export const SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
 
+/** The schema version of an SQLite database (0: empty). */
+export function sqliteSchemaVersion(db: Database.Database): number {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  if (table === undefined) return 0;
+  const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
 export function migrateSqlite(db: Database.Database, now: number): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const run = db.transaction(() => {
