@@ -41,7 +41,7 @@ type Row = Selectable<MessagesTable>;
 export class SqlPop implements PopStore {
   /**
    * Accounts whose maildrop a session holds. One process owns an SQLite data dir, so an
-   * in-process set is the lock; the PostgreSQL store uses advisory locks instead.
+   * in-process set is the lock; the PostgreSQL store passes advisory locks (ctx.popLocks).
    */
   private readonly held = new Set<number>();
 
