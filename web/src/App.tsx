@@ -108,6 +108,9 @@ function Shell({ account, onSignOut }: { account: Account; onSignOut: () => void
   }, [loadMailboxes]);
 
   const inbox = mailboxes?.find((m) => m.role === 'inbox') ?? mailboxes?.[0];
+  useEffect(() => {
+    if (inbox) localStorage.setItem('pk.inbox', String(inbox.id));
+  }, [inbox]);
   const mailboxId = route.page === 'mail' ? (route.mailboxId ?? inbox?.id ?? null) : null;
   const current = mailboxes?.find((m) => m.id === mailboxId) ?? null;
   const unread = inbox?.unseen ?? 0;

@@ -164,17 +164,42 @@ export function whenSignedOut(fn: () => void): void {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+const early = new Map<string, Promise<Response | null>>();
+
+/**
+ * Starts GETs the first screen will need while the app boots (the first paint waits for
+ * them otherwise one after another). `get(path)` takes a successful early answer once.
+ */
+export function prefetch(paths: readonly string[]): void {
+  for (const path of paths) {
+    early.set(
+      path,
+      fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' }).catch(() => null),
+    );
+  }
+}
+
+async function takeEarly(path: string): Promise<Response | null> {
+  const p = early.get(path);
+  if (!p) return null;
+  early.delete(path);
+  const res = await p;
+  return res?.ok ? res : null;
+}
+
 /** One API call; resolves with the parsed JSON (undefined for 204). */
 export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-csrf-token'] = csrf;
-  const res = await fetch(path, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
+  const res =
+    (method === 'GET' ? await takeEarly(path) : null) ??
+    (await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    }));
   if (res.status === 204) return undefined as T;
   const type = res.headers.get('content-type') ?? '';
   const data: unknown = type.includes('json') ? await res.json() : await res.text();
