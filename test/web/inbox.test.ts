@@ -207,4 +207,69 @@ describe('web inbox (chromium)', { skip, timeout: 120_000 }, () => {
     while ((await server.store.messages.list(drafts.id)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     assert.equal((await server.store.messages.list(drafts.id)).length, 0);
   });
+
+  test('forward carries the attachments; v moves; # deletes; Trash empties; Shift+U marks unread', async () => {
+    const { page } = alice;
+    const withFile = await server.deliver(
+      ALICE,
+      'INBOX',
+      [
+        'From: Dave <dave@elsewhere.test>',
+        `To: ${ALICE}`,
+        'Subject: Photos from the trip',
+        'Message-ID: <photos@elsewhere.test>',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Two attached.',
+        '--b',
+        'Content-Type: text/plain; name="notes.txt"',
+        'Content-Disposition: attachment; filename="notes.txt"',
+        '',
+        'the notes',
+        '--b--',
+        '',
+      ].join('\r\n'),
+    );
+    const row = page.locator(`[role="option"][data-uid="${withFile}"]`);
+    await row.click();
+    const reader = page.locator(`.reader[data-uid="${withFile}"]`);
+    await reader.getByRole('link', { name: 'notes.txt' }).waitFor();
+    await page.keyboard.press('f');
+    const fwd = page.getByRole('dialog', { name: /Fwd: Photos from the trip/ });
+    await fwd.getByLabel('Attachments').getByText('notes.txt').waitFor();
+    assert.match(await fwd.getByLabel('Message').inputValue(), /Forwarded message[\s\S]*Two attached\./);
+    await fwd.getByRole('button', { name: 'Discard' }).click();
+    await fwd.waitFor({ state: 'detached' });
+    // Shift+U: unread again, back to the list.
+    await page.keyboard.press('Shift+U');
+    await page.locator(`[role="option"][data-uid="${withFile}"][data-unread="true"]`).waitFor();
+    // v: move to Junk through the folder picker.
+    await row.click();
+    await reader.waitFor();
+    await page.keyboard.press('v');
+    await page.getByRole('dialog', { name: 'Move to…' }).getByRole('button', { name: 'Junk' }).click();
+    await row.waitFor({ state: 'detached' });
+    const junk = (await server.store.mailboxes.byRole(server.alice.id, 'junk'))!;
+    assert.equal((await server.store.messages.list(junk.id)).length, 1);
+    // #: to Trash; then Empty Trash (a confirm dialog).
+    const doomed = uids[2]!;
+    await page.locator(`[role="option"][data-uid="${doomed}"]`).click();
+    await page.keyboard.press('#');
+    await page.locator(`[role="option"][data-uid="${doomed}"]`).waitFor({ state: 'detached' });
+    const trash = (await server.store.mailboxes.byRole(server.alice.id, 'trash'))!;
+    assert.equal((await server.store.messages.list(trash.id)).length, 1);
+    await page.locator('.folders a[data-role="trash"]').click();
+    await page.getByRole('heading', { name: /^Trash/ }).waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Empty Trash' }).click();
+    await page.getByText('Trash emptied.').waitFor();
+    assert.equal((await server.store.messages.list(trash.id)).length, 0);
+    await page.locator('.folders a[data-role="inbox"]').click();
+    await page.getByRole('heading', { name: /^Inbox/ }).waitFor();
+  });
 });
+

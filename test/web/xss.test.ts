@@ -112,6 +112,7 @@ describe('XSS corpus (chromium)', { skip, timeout: 150_000 }, () => {
     assert.deepEqual(remote, [], 'no remote image was requested before the reader allowed it');
     await reader.getByRole('button', { name: 'Show images' }).click();
     await reader.getByRole('button', { name: 'Show images' }).waitFor({ state: 'detached' });
+    await screenshot(page, 'reading-pane-html');
     const shown = (await reader.locator('iframe.html-body').getAttribute('srcdoc')) ?? '';
     assert.match(shown, /<img src="http:\/\/127\.0\.0\.1:\d+\/remote-image\/a\.png"/);
   });

@@ -126,9 +126,9 @@ export function MessageList(p: Props) {
           <span className="preview"> — {m.preview}</span>
         </span>
         {m.hasAttachments && (
-          <span className="clip" aria-label="has attachments" title="Attachments">
-            📎
-          </span>
+          <svg className="clip" viewBox="0 0 16 16" width="14" height="14" role="img" aria-label="has attachments">
+            <path d="M10.5 4.5l-5 5a1.5 1.5 0 002 2l5.5-5.5a3 3 0 00-4-4L3.5 7.5a4.5 4.5 0 006 6l4-4" fill="none" stroke="currentColor" strokeWidth="1.3" />
+          </svg>
         )}
       </div>,
     );
