@@ -6,7 +6,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { errorText, get, mailPath, type Addr, type Mailbox, type Message, type Summary } from '../api.ts';
 import { addrShort, addrText, longDate, sizeText } from '../format.ts';
-import { linkify, sanitizeHtml } from './sanitize.ts';
+import { linkify } from './linkify.ts';
+import { sanitizeHtml } from './sanitize.ts';
 import type { ReplyKind } from './Compose.tsx';
 
 interface Props {

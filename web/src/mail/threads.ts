@@ -35,14 +35,20 @@ export function groupThreads(items: readonly Summary[]): Thread[] {
       if (!parent.has(rk)) parent.set(rk, rk);
       union(k, rk);
     }
+  }
+  // By subject, only replies and forwards ("Re: x") join: to the newest original "x" (two
+  // unrelated "Hello" mails stay apart), else to each other.
+  const owner = new Map<string, string>();
+  for (const m of items) {
     const base = m.baseSubject.trim().toLowerCase();
-    if (base) {
-      const sk = `subj:${base}`;
-      if (!parent.has(sk)) parent.set(sk, sk);
-      // Only replies and forwards join by subject: two unrelated "Hello" mails stay apart.
-      if (m.subject.trim().toLowerCase() !== base) union(k, sk);
-      else union(sk, k);
-    }
+    if (base && m.subject.trim().toLowerCase() === base && !owner.has(base)) owner.set(base, keyOf(m));
+  }
+  for (const m of items) {
+    const base = m.baseSubject.trim().toLowerCase();
+    if (!base || m.subject.trim().toLowerCase() === base) continue;
+    const target = owner.get(base) ?? `subj:${base}`;
+    if (!parent.has(target)) parent.set(target, target);
+    union(keyOf(m), target);
   }
   const groups = new Map<string, Summary[]>();
   for (const m of items) {
