@@ -55,6 +55,7 @@ export function MailView({ account, mailbox, mailboxes, query, focusSearch, clea
   const [notice, setNotice] = useState<string | null>(null);
   const [openMessage, setOpenMessage] = useState<Message | null>(null);
   const more = useRef(false);
+  const head = useRef({ running: false, again: false });
   const listRef = useRef(list);
   listRef.current = list;
   const id = mailbox.id;
@@ -123,16 +124,32 @@ export function MailView({ account, mailbox, mailboxes, query, focusSearch, clea
           });
           setOpenUid((u) => (u !== null && gone.has(u) ? null : u));
         } else if (c.kind === 'new' && !query) {
-          get<Page>(mailPath(id, `/messages?limit=${FIRST_PAGE}`))
-            .then((p) => {
-              setList((l) => {
-                const have = new Set(l.items.map((m) => m.uid));
-                const fresh = p.items.filter((m) => !have.has(m.uid));
-                if (fresh.length === 0) return { ...l, total: p.total };
-                return { ...l, items: [...fresh, ...l.items].sort(byNewest), total: p.total };
+          // A burst of deliveries costs one head fetch at a time (and one more after it).
+          if (head.current.running) {
+            head.current.again = true;
+            return;
+          }
+          const fetchHead = (): void => {
+            head.current = { running: true, again: false };
+            get<Page>(mailPath(id, `/messages?limit=${FIRST_PAGE}`))
+              .then((p) => {
+                setList((l) => {
+                  const have = new Set(l.items.map((m) => m.uid));
+                  const fresh = p.items.filter((m) => !have.has(m.uid));
+                  if (fresh.length === 0) return { ...l, total: p.total };
+                  // More arrived than one page holds: the old rows no longer join up; start over.
+                  if (fresh.length === p.items.length && p.next !== null && l.items.length > 0) return { items: p.items, total: p.total, next: p.next, loading: false };
+                  return { ...l, items: [...fresh, ...l.items].sort(byNewest), total: p.total };
+                });
+              })
+              .catch((err: unknown) => setNotice(errorText(err)))
+              .finally(() => {
+                const again = head.current.again;
+                head.current = { running: false, again: false };
+                if (again) fetchHead();
               });
-            })
-            .catch((err: unknown) => setNotice(errorText(err)));
+          };
+          fetchHead();
         }
       }),
     [id, query],
