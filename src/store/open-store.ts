@@ -28,6 +28,8 @@ export interface OpenStoreOptions {
   readonly dataDir: string;
   /** `postgres://...` selects the PostgreSQL store; absent or empty: SQLite in `dataDir`. */
   readonly storeUrl?: string;
+  /** PostgreSQL: pooled connections for queries and writes (default 10; plus one LISTEN). */
+  readonly poolSize?: number;
   readonly clock?: Clock;
   /** Messages up to this size live inside the database; larger ones as files (default 256 KiB). */
   readonly inlineLimit?: number;
@@ -78,7 +80,13 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     if (!isPostgresUrl(opts.storeUrl)) {
       throw new PkError('PK_ERR_CONFIG', `unknown store "${redact(opts.storeUrl)}": expected postgres://...`);
     }
-    return openPostgresStore({ url: opts.storeUrl, dataDir: opts.dataDir, clock: opts.clock, onError: opts.onError });
+    return openPostgresStore({
+      url: opts.storeUrl,
+      dataDir: opts.dataDir,
+      clock: opts.clock,
+      onError: opts.onError,
+      poolSize: opts.poolSize,
+    });
   }
   const clock = opts.clock ?? systemClock;
   const onError = opts.onError ?? (() => undefined);

@@ -19,11 +19,14 @@ import type { Store } from '../../src/store/ports.ts';
 import { sampleMessage } from '../helpers/messages.ts';
 import { pgAdminQuery, type TestDatabase } from '../helpers/pg-db.ts';
 
+/** Small pools: the test server's max_connections is shared with other test runs. */
+const POOL = 4;
+
 async function openPg(clock?: Clock): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   const database = await createTestDatabase();
   const dir = tempDir('pk-pg-');
   // Bodies of every size live in PostgreSQL, whatever inline limit a suite asks for.
-  const store = await openStore({ dataDir: dir.path, storeUrl: database.url, ...(clock ? { clock } : {}) });
+  const store = await openStore({ dataDir: dir.path, storeUrl: database.url, poolSize: POOL, ...(clock ? { clock } : {}) });
   return {
     store,
     cleanup: async () => {
@@ -66,7 +69,7 @@ function severalNodes(): void {
     const open = async (): Promise<Store> => {
       const dir = tempDir('pk-pg-node-');
       dirs.push(dir);
-      return openStore({ dataDir: dir.path, storeUrl: database.url });
+      return openStore({ dataDir: dir.path, storeUrl: database.url, poolSize: POOL });
     };
     const newAccount = async () => {
       n++;
