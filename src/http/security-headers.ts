@@ -8,7 +8,10 @@ import type { AppEnv } from './env.ts';
 
 export const APP_CSP = [
   "default-src 'self'",
-  "img-src 'self' data: blob:",
+  // Remote images: the message frame (srcdoc) inherits this policy, and "Show images" must be
+  // able to load them. Until the reader asks, the sanitiser has moved every remote src aside,
+  // and the app itself never renders untrusted markup outside that sandboxed frame.
+  "img-src 'self' data: blob: https: http:",
   "style-src 'self' 'unsafe-inline'",
   "frame-src 'self' blob:",
   "object-src 'none'",

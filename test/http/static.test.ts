@@ -23,7 +23,7 @@ after(async () => {
 });
 
 test('security headers on everything: the CSP of the contract, nosniff, no referrer, no framing', async () => {
-  assert.equal(APP_CSP, "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  assert.equal(APP_CSP, "default-src 'self'; img-src 'self' data: blob: https: http:; style-src 'self' 'unsafe-inline'; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
   for (const path of ['/', '/mail/INBOX', '/api/session', '/health', '/assets/index-abc123.js']) {
     const r = await fetch(env.base + path);
     assert.equal(r.headers.get('content-security-policy'), APP_CSP, path);
