@@ -1,8 +1,8 @@
 /** Message pages and summaries (the web's message list) and disabled accounts, for every store. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Store } from '../../src/store/ports.ts';
-import type { StoreFactory } from './store.suite.ts';
+import { useStore, type StoreFactory } from './store.suite.ts';
 
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';
 const DAY = 86_400_000;
@@ -16,16 +16,8 @@ const message = (n: number): Buffer =>
 
 export function listingConformance(name: string, factory: StoreFactory): void {
   describe(`listing conformance: ${name}`, () => {
-    let store: Store;
-    let cleanup: () => Promise<void>;
-    before(async () => {
-      ({ store, cleanup } = await factory.open({ inlineLimit: 4096 }));
-      await store.domains.add('example.org');
-    });
-    after(async () => {
-      await store.close();
-      await cleanup();
-    });
+    let store!: Store;
+    useStore(factory, ['example.org'], (s) => (store = s));
 
     it('pages a mailbox newest first, by INTERNALDATE then UID, with summaries from the index', async () => {
       const acc = await store.accounts.create({ address: 'list@example.org', passwordHash: HASH });

@@ -3,19 +3,19 @@
  * download-once marker, the exclusive lock and the all-or-nothing UPDATE state.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Change } from '../../src/store/changes.ts';
 import type { PopUpdateItem, Store } from '../../src/store/ports.ts';
 import type { Account, Mailbox } from '../../src/store/types.ts';
 import { sampleMessage } from '../helpers/messages.ts';
-import type { StoreFactory } from './store.suite.ts';
+import { useStore, type StoreFactory } from './store.suite.ts';
 
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';
 
 export function popConformance(name: string, factory: StoreFactory): void {
   describe(`pop store conformance: ${name}`, () => {
-    let store: Store;
-    let cleanup: () => Promise<void>;
+    let store!: Store;
+    useStore(factory, ['example.org'], (s) => (store = s));
     let n = 0;
     const setup = async (): Promise<{ acc: Account; inbox: Mailbox; trash: Mailbox; archive: Mailbox }> => {
       n++;
@@ -38,14 +38,6 @@ export function popConformance(name: string, factory: StoreFactory): void {
     });
     const record = { remoteAddress: '127.0.0.1', retrieved: 1, deleted: 0 };
 
-    before(async () => {
-      ({ store, cleanup } = await factory.open({ inlineLimit: 4096 }));
-      await store.domains.add('example.org');
-    });
-    after(async () => {
-      await store.close();
-      await cleanup();
-    });
 
     it('lists a mailbox in UID order with permanent ids and CRLF sizes', async () => {
       const { acc, inbox } = await setup();

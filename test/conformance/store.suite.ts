@@ -27,10 +27,27 @@ function rejectsKind(p: Promise<unknown>, kind: string, code?: string): Promise<
   });
 }
 
+/**
+ * A fresh store (holding `domains`) for the enclosing describe, closed and removed after it;
+ * `use` receives it before the first test.
+ */
+export function useStore(factory: StoreFactory, domains: readonly string[], use: (store: Store) => void): void {
+  let opened: { store: Store; cleanup: () => Promise<void> } | undefined;
+  before(async () => {
+    opened = await factory.open({ inlineLimit: 4096 });
+    for (const d of domains) await opened.store.domains.add(d);
+    use(opened.store);
+  });
+  after(async () => {
+    await opened?.store.close();
+    await opened?.cleanup();
+  });
+}
+
 export function storeConformance(name: string, factory: StoreFactory): void {
   describe(`store conformance: ${name}`, () => {
-    let store: Store;
-    let cleanup: () => Promise<void>;
+    let store!: Store;
+    useStore(factory, ['example.org'], (s) => (store = s));
     let n = 0;
     const newAccount = async (quotaBytes = 0): Promise<Account> => {
       n++;
@@ -38,14 +55,6 @@ export function storeConformance(name: string, factory: StoreFactory): void {
     };
     const inbox = async (acc: Account) => (await store.mailboxes.get(acc.id, 'INBOX'))!;
 
-    before(async () => {
-      ({ store, cleanup } = await factory.open({ inlineLimit: 4096 }));
-      await store.domains.add('example.org');
-    });
-    after(async () => {
-      await store.close();
-      await cleanup();
-    });
 
     describe('domains', () => {
       it('adds, lists and removes, normalising case', async () => {

@@ -1,9 +1,9 @@
 /** Sent copies filed at submission and the client's own APPEND of them (AppendInput.submitted / matchSubmitted). */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Store } from '../../src/store/ports.ts';
 import type { Account, Mailbox } from '../../src/store/types.ts';
-import type { StoreFactory } from './store.suite.ts';
+import { useStore, type StoreFactory } from './store.suite.ts';
 
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';
 const WINDOW = 10 * 60 * 1000;
@@ -15,22 +15,14 @@ const message = (extra = '', id = '<s1@example.org>'): Buffer =>
 
 export function submittedConformance(name: string, factory: StoreFactory): void {
   describe(`submitted-copy conformance: ${name}`, () => {
-    let store: Store;
-    let cleanup: () => Promise<void>;
+    let store!: Store;
+    useStore(factory, ['example.org'], (s) => (store = s));
     let n = 0;
     const setup = async (): Promise<{ acc: Account; sent: Mailbox; inbox: Mailbox }> => {
       n++;
       const acc = await store.accounts.create({ address: `sub${n}@example.org`, passwordHash: HASH });
       return { acc, sent: (await store.mailboxes.byRole(acc.id, 'sent'))!, inbox: (await store.mailboxes.byRole(acc.id, 'inbox'))! };
     };
-    before(async () => {
-      ({ store, cleanup } = await factory.open({ inlineLimit: 4096 }));
-      await store.domains.add('example.org');
-    });
-    after(async () => {
-      await store.close();
-      await cleanup();
-    });
 
     it("the client's APPEND of a submitted message (Bcc kept) is recognised once, in the same mailbox", async () => {
       const { acc, sent } = await setup();
