@@ -66,6 +66,7 @@ relay = "smtp.example.net:587"
 relay-user = "me"
 relay-password = "secret"
 dns-servers = ["127.0.0.1"]
+first-retry = 30
 [outbound.transport]
 "B.Test" = "127.0.0.1:2526"
 "v6.test" = "[::1]:25"
@@ -80,6 +81,7 @@ dns-servers = ["127.0.0.1"]
     relayPassword: 'secret',
     transport: { 'b.test': '127.0.0.1:2526', 'v6.test': '[::1]:25' },
     dnsServers: ['127.0.0.1'],
+    firstRetrySeconds: 30,
   });
   assert.throws(() => load('[outbound]\nrelay = "no-port"'), {
     message: 'pk.toml: outbound.relay: expected "host:port", e.g. "smtp.example.net:587"',

@@ -65,6 +65,7 @@ export const configFileSchema = z.strictObject({
       'relay-password': z.string().min(1).optional(),
       transport: z.record(z.string().min(1), hostPort).optional(),
       'dns-servers': z.array(z.string().min(1)).optional(),
+      'first-retry': z.int().min(1).max(86_400).optional(),
     })
     .optional(),
 });
@@ -105,6 +106,8 @@ export interface ServerConfig {
     readonly transport: Readonly<Record<string, string>>;
     /** DNS servers for MX lookups (default: the system's). */
     readonly dnsServers?: readonly string[];
+    /** Seconds before the first retry of a deferred message (default 300); later ones double, up to an hour. */
+    readonly firstRetrySeconds?: number;
   };
 }
 
@@ -178,6 +181,7 @@ export function resolveConfig(
       ...(file.outbound?.['relay-password'] !== undefined ? { relayPassword: file.outbound['relay-password'] } : {}),
       transport: Object.fromEntries(Object.entries(file.outbound?.transport ?? {}).map(([d, hp]) => [d.toLowerCase(), hp])),
       ...(file.outbound?.['dns-servers'] !== undefined ? { dnsServers: file.outbound['dns-servers'] } : {}),
+      ...(file.outbound?.['first-retry'] !== undefined ? { firstRetrySeconds: file.outbound['first-retry'] } : {}),
     },
   };
 }

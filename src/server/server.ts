@@ -164,7 +164,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
   });
   // The outbound queue (issue 5): its worker runs from here and stops before the store closes.
-  const outboundQueue = startOutbound({ store, config, log: log.child({ proto: 'outbound' }), clock });
+  const firstRetry = config.outbound.firstRetrySeconds;
+  const outboundQueue = startOutbound({
+    store,
+    config,
+    log: log.child({ proto: 'outbound' }),
+    clock,
+    ...(firstRetry !== undefined ? { policy: { firstRetryMs: firstRetry * 1000 } } : {}),
+  });
   const context = createServerContext({
     config,
     store,
