@@ -473,6 +473,50 @@ export interface DkimKeyStore {
   add(key: DkimKey): Promise<void>;
 }
 
+/**
+ * Failed logins, shared by every node on the store: one record per failure and key (`a:` + client
+ * address, `u:` + account). The limiter (src/auth/login-limiter.ts) reads them at check time, so
+ * a failure on one node counts on all of them at once.
+ */
+export interface LoginFailureStore {
+  /** Records one failure at `at` under each key (one transaction). */
+  record(keys: readonly string[], at: number): Promise<void>;
+  /** Times of the key's failures after `since`, newest first, at most `limit`. */
+  recent(key: string, since: number, limit: number): Promise<number[]>;
+  /** Forgets every failure of the key (a successful login clears its address). */
+  clear(key: string): Promise<void>;
+  /** Forgets failures at or before `before` (every key); returns how many went. */
+  prune(before: number): Promise<number>;
+}
+
+/** One signed-in browser as stored: the id itself is never stored, only its SHA-256. */
+export interface WebSessionRecord {
+  /** SHA-256 (hex) of the id in the browser's cookie. */
+  readonly idHash: string;
+  readonly csrf: string;
+  readonly accountId: number;
+  readonly createdAt: number;
+  readonly lastSeen: number;
+}
+
+/** Web sessions shared by every node, so that a browser may reach any of them. */
+export interface WebSessionStore {
+  /** Fails with PK_ERR_ACCOUNT_NOT_FOUND for an unknown account. */
+  create(session: WebSessionRecord): Promise<void>;
+  /**
+   * The session, or null when unknown or expired: last used at or before `idleBefore`, or
+   * created at or before `createdBefore` (an expired session found is deleted).
+   */
+  get(idHash: string, expiry: { readonly idleBefore: number; readonly createdBefore: number }): Promise<WebSessionRecord | null>;
+  /** Moves its last use to `lastSeen` (never backwards). */
+  touch(idHash: string, lastSeen: number): Promise<void>;
+  delete(idHash: string): Promise<void>;
+  /** Signs the account out everywhere; returns how many sessions ended. */
+  deleteForAccount(accountId: number): Promise<number>;
+  /** Removes every expired session (see `get`); returns how many. */
+  deleteExpired(expiry: { readonly idleBefore: number; readonly createdBefore: number }): Promise<number>;
+}
+
 /** Integrity figures for tests and `postkontor check`. */
 export interface StoreStats {
   readonly blobs: number;
@@ -496,6 +540,8 @@ export interface Store {
   readonly pop: PopStore;
   readonly queue: QueueStore;
   readonly dkimKeys: DkimKeyStore;
+  readonly loginFailures: LoginFailureStore;
+  readonly webSessions: WebSessionStore;
   stats(): Promise<StoreStats>;
   /** Resolves once queued writes committed and background work (text indexing) caught up. */
   idle(): Promise<void>;

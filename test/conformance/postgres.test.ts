@@ -9,6 +9,7 @@ import { aliasConformance } from './aliases.suite.ts';
 import { listingConformance } from './listing.suite.ts';
 import { popConformance } from './pop.suite.ts';
 import { queueConformance } from './queue.suite.ts';
+import { sharedStateConformance } from './shared-state.suite.ts';
 import { submittedConformance } from './submitted.suite.ts';
 import { storeConformance, type StoreFactory } from './store.suite.ts';
 import assert from 'node:assert/strict';
@@ -45,6 +46,7 @@ if (await requirePostgres('PostgreSQL store conformance')) {
   queueConformance('postgres', { open: ({ clock }) => openPg(clock) });
   submittedConformance('postgres', postgres);
   listingConformance('postgres', postgres);
+  sharedStateConformance('postgres', postgres);
   severalNodes();
 }
 

@@ -4,6 +4,7 @@ import { aliasConformance } from './aliases.suite.ts';
 import { listingConformance } from './listing.suite.ts';
 import { popConformance } from './pop.suite.ts';
 import { queueConformance } from './queue.suite.ts';
+import { sharedStateConformance } from './shared-state.suite.ts';
 import { submittedConformance } from './submitted.suite.ts';
 import { storeConformance, type StoreFactory } from './store.suite.ts';
 
@@ -27,3 +28,4 @@ queueConformance('sqlite', {
 });
 submittedConformance('sqlite', sqlite);
 listingConformance('sqlite', sqlite);
+sharedStateConformance('sqlite', sqlite);

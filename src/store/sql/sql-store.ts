@@ -9,11 +9,13 @@ import { readChangesSince } from './change-log.ts';
 import type { SqlContext } from './context.ts';
 import { SqlDkimKeys } from './dkim-keys.ts';
 import { SqlDomains } from './domains.ts';
+import { SqlLoginFailures } from './login-failures.ts';
 import { SqlMailboxes } from './mailboxes.ts';
 import { SqlMessages } from './messages.ts';
 import { SqlPop } from './pop.ts';
 import { SqlQueue } from './queue.ts';
 import { SqlSettings } from './settings.ts';
+import { SqlWebSessions } from './web-sessions.ts';
 
 export class SqlStore implements Store {
   readonly domains: SqlDomains;
@@ -25,6 +27,8 @@ export class SqlStore implements Store {
   readonly pop: SqlPop;
   readonly queue: SqlQueue;
   readonly dkimKeys: SqlDkimKeys;
+  readonly loginFailures: SqlLoginFailures;
+  readonly webSessions: SqlWebSessions;
   readonly changes: ChangeFeed;
   private closed = false;
 
@@ -45,6 +49,8 @@ export class SqlStore implements Store {
     this.pop = new SqlPop(ctx);
     this.queue = new SqlQueue(ctx);
     this.dkimKeys = new SqlDkimKeys(ctx);
+    this.loginFailures = new SqlLoginFailures(ctx);
+    this.webSessions = new SqlWebSessions(ctx);
     this.changes = {
       subscribe: (accountId: number, l: ChangeListener): Unsubscribe => {
         const unsubscribe = bus.subscribe(accountId, l);

@@ -167,6 +167,21 @@ export interface DkimKeysTable {
   created_at: number;
 }
 
+export interface LoginFailuresTable {
+  /** `a:` + client address or `u:` + lower-cased login. */
+  key: string;
+  at: number;
+}
+
+export interface WebSessionsTable {
+  /** SHA-256 (hex) of the session id the browser holds. */
+  id_hash: string;
+  account_id: number;
+  csrf: string;
+  created_at: number;
+  last_seen: number;
+}
+
 export interface SchemaVersionTable {
   version: number;
   applied_at: number;
@@ -189,5 +204,7 @@ export interface DB {
   queue: QueueTable;
   queue_recipients: QueueRecipientsTable;
   dkim_keys: DkimKeysTable;
+  login_failures: LoginFailuresTable;
+  web_sessions: WebSessionsTable;
   schema_version: SchemaVersionTable;
 }

@@ -196,4 +196,22 @@ export const PG_MIGRATIONS: readonly (readonly PgStatement[])[] = [
     `ALTER TABLE accounts ADD COLUMN disabled BIGINT NOT NULL DEFAULT 0`,
     `CREATE INDEX messages_mailbox_date ON messages(mailbox_id, internal_date, uid)`,
   ],
+  // v8: failed logins and web sessions, shared by every node.
+  [
+    `CREATE TABLE login_failures (
+       key ${T} NOT NULL,
+       at BIGINT NOT NULL
+     )`,
+    `CREATE INDEX login_failures_key_at ON login_failures(key, at)`,
+    `CREATE INDEX login_failures_at ON login_failures(at)`,
+    `CREATE TABLE web_sessions (
+       id_hash ${T} PRIMARY KEY,
+       account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+       csrf ${T} NOT NULL,
+       created_at BIGINT NOT NULL,
+       last_seen BIGINT NOT NULL
+     )`,
+    `CREATE INDEX web_sessions_account ON web_sessions(account_id)`,
+    `CREATE INDEX web_sessions_last_seen ON web_sessions(last_seen)`,
+  ],
 ];

@@ -184,4 +184,24 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
     `ALTER TABLE accounts ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0`,
     `CREATE INDEX messages_mailbox_date ON messages(mailbox_id, internal_date, uid)`,
   ],
+  // v8: state every node of a cluster shares. Failed logins (one row per failure and key, `a:` +
+  // client address or `u:` + account, pruned after the longest window) and web sessions (by the
+  // SHA-256 of the cookie's id, so that a copy of the database signs nobody in).
+  [
+    `CREATE TABLE login_failures (
+       key TEXT NOT NULL,
+       at INTEGER NOT NULL
+     )`,
+    `CREATE INDEX login_failures_key_at ON login_failures(key, at)`,
+    `CREATE INDEX login_failures_at ON login_failures(at)`,
+    `CREATE TABLE web_sessions (
+       id_hash TEXT PRIMARY KEY,
+       account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+       csrf TEXT NOT NULL,
+       created_at INTEGER NOT NULL,
+       last_seen INTEGER NOT NULL
+     ) WITHOUT ROWID`,
+    `CREATE INDEX web_sessions_account ON web_sessions(account_id)`,
+    `CREATE INDEX web_sessions_last_seen ON web_sessions(last_seen)`,
+  ],
 ];
