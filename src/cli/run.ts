@@ -11,6 +11,7 @@ import { migrateCommand } from './migrate.ts';
 import { queueCommands } from './queue.ts';
 import { serveCommand } from './serve.ts';
 import { settingsCommands } from './settings.ts';
+import { storeCommands } from './store.ts';
 import { userCommands } from './user.ts';
 
 export const COMMANDS: readonly Command[] = [
@@ -21,9 +22,10 @@ export const COMMANDS: readonly Command[] = [
   ...aliasCommands,
   ...settingsCommands,
   ...queueCommands,
+  ...storeCommands,
 ];
 
-const GROUPS = ['domain', 'user', 'alias', 'settings', 'queue'] as const;
+const GROUPS = ['domain', 'user', 'alias', 'settings', 'queue', 'store'] as const;
 
 function commandHelp(cmd: Command): string {
   const lines = [`usage: postkontor ${cmd.usage}`, '', cmd.summary];
