@@ -49,7 +49,7 @@ export interface LoginAttempt {
 export async function loginWithPassword(store: Store, attempt: LoginAttempt): Promise<LoginResult> {
   if (!plaintextAllowed(attempt.policy, attempt.connection)) return { ok: false, reason: 'insecure' };
   const remote = attempt.connection.remoteAddress ?? '';
-  const wait = attempt.limiter?.retryAfter(remote, attempt.login) ?? 0;
+  const wait = (await attempt.limiter?.retryAfter(remote, attempt.login)) ?? 0;
   if (wait > 0) return { ok: false, reason: 'rate-limited', retryAfterMs: wait };
   let address: string | null;
   try {
@@ -66,10 +66,10 @@ export async function loginWithPassword(store: Store, attempt: LoginAttempt): Pr
   // opens many connections at once with the right password. Attempts already in flight when the
   // limit is reached still finish; each connection closes after three failures anyway.
   if (!good || !found) {
-    attempt.limiter?.recordFailure(remote, attempt.login);
+    await attempt.limiter?.recordFailure(remote, attempt.login);
     return { ok: false, reason: 'credentials' };
   }
-  attempt.limiter?.recordSuccess(remote);
+  await attempt.limiter?.recordSuccess(remote);
   // A disabled account looks like a failed login: nothing about it is revealed.
   if (found.account.disabled) return { ok: false, reason: 'credentials' };
   const { values } = await store.settings.get(found.account.id);

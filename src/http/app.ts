@@ -55,7 +55,7 @@ const jsonLimit = bodyLimit({
 export function createHttpApp(ctx: ServerContext, opts: HttpAppOptions = {}): HttpApp {
   const deps: HttpDeps = {
     ctx,
-    sessions: opts.sessions ?? new WebSessions(ctx.clock),
+    sessions: opts.sessions ?? new WebSessions(ctx.store.webSessions, ctx.clock),
     sendRate: sendRateFor(ctx, ctx.clock, ctx.config.smtp.sendRatePerHour),
     webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
     streams: new Set(),

@@ -12,11 +12,11 @@ import { clearSessionCookie, readSessionCookie } from './session-cookie.ts';
 export function requireSession(deps: HttpDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const id = readSessionCookie(c);
-    const session = id ? deps.sessions.touch(id) : null;
+    const session = id ? await deps.sessions.touch(id) : null;
     if (!session) throw new ApiError(401, 'unauthenticated', 'not signed in');
     const account = await deps.ctx.store.accounts.getById(session.accountId);
     if (!account || account.disabled) {
-      deps.sessions.end(session.id);
+      await deps.sessions.end(session.id);
       clearSessionCookie(c);
       throw new ApiError(401, 'unauthenticated', 'not signed in');
     }

@@ -4,8 +4,6 @@ export const WEB_LIMITS = {
   sessionIdleMs: 7 * 24 * 60 * 60 * 1000,
   /** A web session ends this long after sign-in, used or not. */
   sessionAbsoluteMs: 30 * 24 * 60 * 60 * 1000,
-  /** Most web sessions kept in memory per node; the oldest goes first. */
-  maxSessions: 100_000,
   /** JSON bodies other than Send and Drafts. */
   jsonBodyBytes: 1024 * 1024,
   /** Page size of message lists. */

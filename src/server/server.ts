@@ -18,7 +18,7 @@ import { connectionLogger, type Logger } from '../core/log.ts';
 import type { Store } from '../store/ports.ts';
 import { openStore } from '../store/open-store.ts';
 import { redact } from '../store/open-postgres.ts';
-import { LoginLimiter } from '../auth/login-limiter.ts';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from '../auth/login-limiter.ts';
 import { NOT_AVAILABLE } from './not-available.ts';
 import { imapProtocol } from '../protocols/imap/index.ts';
 import { pop3Protocol } from '../protocols/pop3/index.ts';
@@ -101,7 +101,7 @@ export function createServerContext(
   parts: Omit<ServerContext, 'sessions' | 'loginLimiter' | 'timeouts'> & { timeouts?: Partial<SessionTimeouts> },
 ): ServerContext {
   const timeouts = { imapIdleMs: LIMITS.imapIdleTimeoutMs, pop3IdleMs: LIMITS.pop3IdleTimeoutMs, ...parts.timeouts };
-  return { ...parts, timeouts, sessions: new SessionRegistry(), loginLimiter: new LoginLimiter(parts.clock) };
+  return { ...parts, timeouts, sessions: new SessionRegistry(), loginLimiter: new LoginLimiter(parts.clock, DEFAULT_LOGIN_LIMITS, parts.store.loginFailures) };
 }
 
 /**

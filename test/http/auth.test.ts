@@ -149,20 +149,22 @@ describe('sign-in and sessions', () => {
 
   test('sessions end after 7 idle days and 30 days after sign-in', async () => {
     const clock = fixedClock(Date.UTC(2026, 10, 1));
-    const sessions = new WebSessions(clock);
-    const a = sessions.create(1);
+    const sessions = new WebSessions(env.store.webSessions, clock);
+    const bob = (await env.store.accounts.get('bob@example.org'))!;
+    const a = await sessions.create(bob.id);
+    assert.equal(await env.store.webSessions.get(a.id, { idleBefore: 0, createdBefore: 0 }), null, 'the store keeps a hash, never the id');
     clock.advance(6 * 86_400_000);
-    assert.ok(sessions.touch(a.id));
+    assert.ok(await sessions.touch(a.id));
     clock.advance(6 * 86_400_000);
-    assert.ok(sessions.touch(a.id), 'used 6 days ago: alive');
+    assert.ok(await sessions.touch(a.id), 'used 6 days ago: alive');
     clock.advance(7 * 86_400_000);
-    assert.equal(sessions.touch(a.id), null, 'unused for 7 days: gone');
-    const b = sessions.create(1);
+    assert.equal(await sessions.touch(a.id), null, 'unused for 7 days: gone');
+    const b = await sessions.create(bob.id);
     for (let d = 0; d < 30; d += 5) {
-      assert.ok(sessions.touch(b.id), `day ${d}`);
+      assert.ok(await sessions.touch(b.id), `day ${d}`);
       clock.advance(5 * 86_400_000);
     }
-    assert.equal(sessions.touch(b.id), null, '30 days after sign-in: gone however busy');
+    assert.equal(await sessions.touch(b.id), null, '30 days after sign-in: gone however busy');
     assert.notEqual(a.id, b.id);
     assert.equal(Buffer.from(b.id, 'base64url').length, 32, '256-bit ids');
   });

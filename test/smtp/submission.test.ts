@@ -168,12 +168,12 @@ describe('submission under auth.plaintext = tls-only, with an outbound queue (te
   });
 
   test('failed logins are limited node-wide, with IMAP and POP3 (the shared limiter)', async () => {
-    for (let i = 0; i < 10; i++) server.context.loginLimiter.recordFailure('127.0.0.1', 'someone@example.org');
+    for (let i = 0; i < 10; i++) await server.context.loginLimiter.recordFailure('127.0.0.1', 'someone@example.org');
     const c = await open(server.ports.submissions!, server.certPem);
     clients.push(c);
     assert.match(await c.cmd('EHLO client.example'), /^250 SIZE/);
     assert.match(await c.cmd(`AUTH PLAIN ${plainAuth(ALICE, PASSWORD)}`), /^454 4\.7\.0 too many failed logins; try again in \d+ minutes?$/);
-    server.context.loginLimiter.recordSuccess('127.0.0.1');
+    await server.context.loginLimiter.recordSuccess('127.0.0.1');
   });
 
   test('465 (implicit TLS): remote recipients go to the outbound queue with the trace header, local ones to INBOX', async () => {

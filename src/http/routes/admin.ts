@@ -90,7 +90,7 @@ export function adminRoutes(deps: HttpDeps): Hono<AppEnv> {
     if (body.quotaBytes !== undefined) await store.accounts.setQuota(account.address, body.quotaBytes);
     if (body.admin !== undefined) await store.accounts.setAdmin(account.address, body.admin);
     if (body.disabled !== undefined) await store.accounts.setDisabled(account.address, body.disabled);
-    if (body.disabled === true || (hash !== null && account.id !== c.get('account').id)) deps.sessions.endAccount(account.id);
+    if (body.disabled === true || (hash !== null && account.id !== c.get('account').id)) await deps.sessions.endAccount(account.id);
     const updated = await store.accounts.get(account.address);
     if (!updated) throw notFound('user');
     return c.json(userJson(updated));
@@ -99,7 +99,7 @@ export function adminRoutes(deps: HttpDeps): Hono<AppEnv> {
     const account = await existing(c);
     notSelf(c, account, 'remove');
     await store.accounts.remove(account.address);
-    deps.sessions.endAccount(account.id);
+    await deps.sessions.endAccount(account.id);
     return c.body(null, 204);
   });
 

@@ -20,8 +20,8 @@ import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../sess
 const credentials = z.object({ address: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
 const setupBody = z.object({ domain: z.string().min(1).max(253), address: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
 
-function signIn(c: Context<AppEnv>, deps: HttpDeps, account: Account): Response {
-  const session = deps.sessions.create(account.id);
+async function signIn(c: Context<AppEnv>, deps: HttpDeps, account: Account): Promise<Response> {
+  const session = await deps.sessions.create(account.id);
   setSessionCookie(c, session.id);
   return c.json({ account: { address: account.address, admin: account.admin }, csrf: session.csrf });
 }
@@ -60,11 +60,11 @@ export function publicSessionRoutes(deps: HttpDeps): Hono<AppEnv> {
     }
   });
 
-  app.delete('/session', (c) => {
+  app.delete('/session', async (c) => {
     // Signing out needs no CSRF token: the worst a forged request can do is sign someone out.
     checkOrigin(c);
     const id = readSessionCookie(c);
-    if (id) deps.sessions.end(id);
+    if (id) await deps.sessions.end(id);
     clearSessionCookie(c);
     return c.body(null, 204);
   });
