@@ -88,3 +88,24 @@ first-retry = 30
   });
   assert.throws(() => load('[smtp]\nmax-recipients = 0'), /pk\.toml: smtp\.max-recipients: /);
 });
+
+test('[proxy]: off by default; trusted ranges turn it on for every listener or the ones named', () => {
+  const off = resolveConfig('/d', load(''), {}, 'h');
+  assert.deepEqual(off.proxy, { trusted: [], listeners: [] });
+  const all = resolveConfig('/d', load('[proxy]\ntrusted = ["10.0.0.0/8", "127.0.0.1", "fd00::/8", "::1"]'), {}, 'h');
+  assert.deepEqual(all.proxy, {
+    trusted: ['10.0.0.0/8', '127.0.0.1', 'fd00::/8', '::1'],
+    listeners: ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'submissions', 'http'],
+  });
+  const some = resolveConfig('/d', load('[proxy]\ntrusted = ["192.0.2.1"]\nlisteners = ["imaps", "smtp"]'), {}, 'h');
+  assert.deepEqual(some.proxy, { trusted: ['192.0.2.1'], listeners: ['imaps', 'smtp'] });
+  assert.throws(() => load('[proxy]\ntrusted = ["10.0.0.0/33"]'), {
+    message: 'pk.toml: proxy.trusted.0: expected an address or CIDR range, e.g. "10.0.0.0/8" or "::1"',
+  });
+  assert.throws(() => load('[proxy]\ntrusted = ["lb.example"]'), /pk\.toml: proxy\.trusted\.0: expected an address or CIDR range/);
+  assert.throws(() => load('[proxy]\nlisteners = ["imap4"]'), /pk\.toml: proxy\.listeners\.0: expected one of "imap", /);
+  assert.throws(() => load('[proxy]\ntrust = ["10.0.0.1"]'), { message: 'pk.toml: unknown key "proxy.trust"' });
+  assert.throws(() => resolveConfig('/d', load('[proxy]\nlisteners = ["imap"]'), {}, 'h'), {
+    message: `proxy: "proxy.listeners" needs "proxy.trusted" (the balancers' addresses)`,
+  });
+});

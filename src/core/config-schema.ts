@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { PkError } from './errors.ts';
+import { parseCidr } from './ip-address.ts';
 import {
   DEFAULT_BIND,
   DEFAULT_PORTS,
@@ -68,6 +69,23 @@ export const configFileSchema = z.strictObject({
       'first-retry': z.int().min(1).max(86_400).optional(),
     })
     .optional(),
+  /**
+   * PROXY protocol v1/v2 from load balancers, so logs, rate limits and the connected-clients
+   * panel show the real client: off unless `trusted` lists the balancers.
+   *   [proxy]
+   *   trusted = ["10.0.0.0/8", "127.0.0.1", "fd00::/8"]   # who may send the header
+   *   listeners = ["imap", "smtp"]                        # default: every listener
+   * A connection from a trusted address on such a listener must start with a header (within 5 s,
+   * else it is closed; a malformed one closes it too); anyone else connects as if it were off.
+   */
+  proxy: z
+    .strictObject({
+      trusted: z
+        .array(z.string().refine((s) => parseCidr(s) !== null, 'expected an address or CIDR range, e.g. "10.0.0.0/8" or "::1"'))
+        .optional(),
+      listeners: z.array(z.enum(LISTENER_NAMES)).optional(),
+    })
+    .optional(),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
@@ -108,6 +126,12 @@ export interface ServerConfig {
     readonly dnsServers?: readonly string[];
     /** Seconds before the first retry of a deferred message (default 300); later ones double, up to an hour. */
     readonly firstRetrySeconds?: number;
+  };
+  readonly proxy: {
+    /** Addresses and CIDR ranges allowed to send a PROXY header; empty: PROXY protocol off. */
+    readonly trusted: readonly string[];
+    /** Listeners that read the header from trusted peers (every one by default; none when off). */
+    readonly listeners: readonly ListenerName[];
   };
 }
 
@@ -162,6 +186,10 @@ export function resolveConfig(
     );
   }
   const store = flags.store ?? file.store;
+  const trusted = file.proxy?.trusted ?? [];
+  if (file.proxy?.listeners !== undefined && trusted.length === 0) {
+    throw new PkError('PK_ERR_CONFIG', `proxy: "proxy.listeners" needs "proxy.trusted" (the balancers' addresses)`);
+  }
   return {
     dataDir,
     ...(store !== undefined ? { store } : {}),
@@ -182,6 +210,10 @@ export function resolveConfig(
       transport: Object.fromEntries(Object.entries(file.outbound?.transport ?? {}).map(([d, hp]) => [d.toLowerCase(), hp])),
       ...(file.outbound?.['dns-servers'] !== undefined ? { dnsServers: file.outbound['dns-servers'] } : {}),
       ...(file.outbound?.['first-retry'] !== undefined ? { firstRetrySeconds: file.outbound['first-retry'] } : {}),
+    },
+    proxy: {
+      trusted,
+      listeners: trusted.length === 0 ? [] : [...new Set(file.proxy?.listeners ?? LISTENER_NAMES)],
     },
   };
 }
