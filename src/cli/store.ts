@@ -14,7 +14,6 @@ export const storeCommands: Command[] = [
       'destination must be empty; its schema is created first. Everything is written in one',
       'transaction: if the copy fails, the destination stays empty. Then start the server with',
       '--store postgres://... (or store = "postgres://..." in the config file).',
-      '',
       '--from DIR          the SQLite data dir (the one serve ran with --data)',
       '--to URL            postgres://user@host:port/database',
     ],

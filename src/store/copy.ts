@@ -31,6 +31,7 @@ export interface CopyToPostgresOptions {
   readonly clock?: Clock;
   readonly onProgress?: (p: CopyProgress) => void;
   readonly progressEvery?: number;
+  readonly pageRows?: number;
 }
 
 export interface CopyToPostgresResult extends CopySummary {
@@ -90,13 +91,17 @@ export async function copySqliteToPostgres(opts: CopyToPostgresOptions): Promise
           readQueued: (hash, size) => readFileChecked(queued.path(hash), 'the queued message file', size),
         },
         { db: dstDb, dialect: 'postgres' },
-        { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.progressEvery ? { progressEvery: opts.progressEvery } : {}) },
+        {
+          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+          ...(opts.progressEvery ? { progressEvery: opts.progressEvery } : {}),
+          ...(opts.pageRows ? { pageRows: opts.pageRows } : {}),
+        },
       );
     } catch (err) {
-      if (err instanceof PkError) throw err;
-      throw new PkError('PK_ERR_STORE_UNAVAILABLE', `copy to ${redact(opts.url)} failed (nothing was written): ${(err as Error).message}`, {
-        cause: err,
-      });
+      // The destination transaction rolled back: say so, except for the refusal to start at all.
+      if (err instanceof PkError && err.code === 'PK_ERR_STORE_CONFLICT' && /^the destination is not empty/.test(err.message)) throw err;
+      const message = err instanceof PkError ? err.message : `copy to ${redact(opts.url)} failed: ${(err as Error).message}`;
+      throw new PkError(err instanceof PkError ? err.code : 'PK_ERR_STORE_UNAVAILABLE', `${message}; nothing was copied`, { cause: err });
     }
     // Fresh statistics for the planner: the tables went from empty to full in one go.
     await sql`ANALYZE`.execute(dstDb).catch(() => undefined);

@@ -9,9 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { copySqliteToPostgres, type CopyProgress } from '../../src/store/copy.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { sampleMessage } from '../helpers/messages.ts';
@@ -167,6 +169,11 @@ if (await requirePostgres('store copy SQLite -> PostgreSQL')) {
         await store.idle();
         aliceInboxUidNext = (await store.mailboxes.get(alice.id, 'INBOX'))!.uidNext;
         before_ = await observe(store);
+        type Seen = { account: { id: number }; maildrop: { id: number; downloaded: boolean }[]; notDownloaded: number[] };
+        const seen = (before_ as { accounts: Seen[] }).accounts.find((a) => a.account.id === alice.id)!;
+        assert.deepEqual(seen.maildrop.filter((m) => m.downloaded).map((m) => m.id), [ids[0], ids[2]]);
+        assert.ok(!seen.notDownloaded.includes(ids[0]!));
+        assert.deepEqual((await store.messages.listFlags(inbox.id)).map((m) => m.uid), [1, 3, 5, 7, 8, 9]);
       } finally {
         await store.close();
       }
@@ -253,6 +260,59 @@ if (await requirePostgres('store copy SQLite -> PostgreSQL')) {
       const again = await runCli(['store', 'copy', '--from', data.path, '--to', database.url]);
       assert.equal(again.code, 1);
       assert.match(again.stderr, /^postkontor: the destination is not empty \(table \w+ has rows\): store copy only fills an empty store\n$/);
+    });
+
+    test('small pages: keyset paging across page boundaries, progress, the same result', async () => {
+      const second = await createTestDatabase();
+      const dir = await tempDir('pk-copy-pg2-');
+      try {
+        const events: CopyProgress[] = [];
+        const result = await copySqliteToPostgres({ dataDir: data.path, url: second.url, pageRows: 2, progressEvery: 8, onProgress: (p) => events.push(p) });
+        assert.equal(result.rows.messages, 10);
+        assert.equal(result.rows.change_log, 40);
+        const changeLog = events.filter((e) => e.table === 'change_log');
+        assert.deepEqual(changeLog.map((e) => [e.copied, e.done]), [[8, false], [16, false], [24, false], [32, false], [40, false], [40, true]]);
+        assert.ok(changeLog.every((e) => e.total === 40));
+        const pgStore = await openStore({ dataDir: dir.path, storeUrl: second.url, poolSize: 4 });
+        try {
+          assert.deepEqual(await observe(pgStore), before_);
+        } finally {
+          await pgStore.close();
+        }
+      } finally {
+        await second.drop();
+        await dir.cleanup();
+      }
+    });
+
+    test('a failure half-way leaves the destination empty', async () => {
+      const third = await createTestDatabase();
+      const broken = await tempDir('pk-copy-broken-');
+      try {
+        cpSync(data.path, broken.path, { recursive: true });
+        // The message kept as a file goes missing: blobs are copied before messages.
+        const files = readdirSync(join(broken.path, 'blobs'), { recursive: true }).map(String).filter((f) => f.length > 60);
+        assert.equal(files.length, 1);
+        rmSync(join(broken.path, 'blobs', files[0]!));
+        const r = await runCli(['store', 'copy', '--from', broken.path, '--to', third.url]);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /^postkontor: cannot read the message file \S+ ENOENT.*; nothing was copied\n$/);
+        assert.equal(r.stderr.split('\n').length, 2);
+        assert.match(r.stdout, /\naccounts: 3\n/);
+        const client = new pg.Client({ connectionString: third.url });
+        await client.connect();
+        try {
+          for (const table of ['domains', 'accounts', 'mailboxes', 'blobs', 'messages']) {
+            const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+            assert.equal(rows[0]!.n, '0', table);
+          }
+        } finally {
+          await client.end();
+        }
+      } finally {
+        await third.drop();
+        await broken.cleanup();
+      }
     });
   });
 }

@@ -51,6 +51,8 @@ export interface CopyOptions {
   readonly onProgress?: (p: CopyProgress) => void;
   /** A progress event every this many rows of a table (default 10,000). */
   readonly progressEvery?: number;
+  /** Source rows read per query (default 500; tests use tiny pages to cross page boundaries). */
+  readonly pageRows?: number;
 }
 
 export interface CopySummary {
@@ -103,7 +105,7 @@ const NOT_COPIED = new Set(['schema_version']);
 
 const TEXT_COLUMNS = ['subject', 'from_addr', 'to_addr', 'cc_addr', 'bcc_addr', 'headers', 'body'];
 
-/** Source rows per page; inserts are further bounded by parameters and bytes. */
+/** Source rows per page; an insert takes up to four pages' rows, bounded by parameters and bytes. */
 const PAGE_ROWS = 500;
 const MAX_PARAMS = 30_000;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
@@ -143,13 +145,19 @@ async function countRows(db: Kysely<DB>, table: string): Promise<number> {
 }
 
 /** One keyset page of the source: rows after `after` (by the plan's key), in key order. */
-async function page(db: Kysely<DB>, dialect: CopyDialect, plan: TablePlan, after: readonly unknown[] | null): Promise<Row[]> {
+async function page(
+  db: Kysely<DB>,
+  dialect: CopyDialect,
+  plan: TablePlan,
+  after: readonly unknown[] | null,
+  limit: number,
+): Promise<Row[]> {
   const t = sql.table(plan.name);
   const select = dialect === 'sqlite' && plan.implicitRowid ? sql`SELECT rowid AS rowid, * FROM ${t}` : sql`SELECT * FROM ${t}`;
   const keys = plan.key.map((k) => sql.ref(k));
   const tuple = (items: readonly RawBuilder<unknown>[]) => (items.length === 1 ? items[0]! : sql`(${sql.join(items)})`);
   const where = after === null ? sql`` : sql`WHERE ${tuple(keys)} > ${tuple(after.map((v) => sql`${v}`))}`;
-  const { rows } = await sql<Row>`${select} ${where} ORDER BY ${sql.join(keys)} LIMIT ${PAGE_ROWS}`.execute(db);
+  const { rows } = await sql<Row>`${select} ${where} ORDER BY ${sql.join(keys)} LIMIT ${limit}`.execute(db);
   return rows;
 }
 
@@ -202,6 +210,7 @@ async function insertRows(db: Kysely<DB>, target: CopyTarget, plan: TablePlan, c
  */
 export async function copyStore(src: CopySource, dst: CopyTarget, opts: CopyOptions = {}): Promise<CopySummary> {
   const every = opts.progressEvery ?? 10_000;
+  const pageRows = opts.pageRows ?? PAGE_ROWS;
   const srcTables = await tablesOf(src.db, src.dialect);
   const dstTables = await tablesOf(dst.db, dst.dialect);
   const planned = new Set(PLAN.map((p) => p.name));
@@ -242,7 +251,7 @@ export async function copyStore(src: CopySource, dst: CopyTarget, opts: CopyOpti
           pendingBytes = 0;
         };
         for (;;) {
-          const batch = await page(srcTx, src.dialect, plan, after);
+          const batch = await page(srcTx, src.dialect, plan, after, pageRows);
           if (batch.length === 0) break;
           const last = batch[batch.length - 1]!;
           after = plan.key.map((k) => last[k]);
@@ -258,7 +267,7 @@ export async function copyStore(src: CopySource, dst: CopyTarget, opts: CopyOpti
             if (plan.bytes === 'blob') blobBytes += Number(out.size ?? 0);
             pending.push(out);
             pendingBytes += rowBytes(out);
-            const maxRows = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+            const maxRows = Math.max(1, Math.min(Math.floor(MAX_PARAMS / columns.length), 4 * pageRows));
             if (pending.length >= maxRows || pendingBytes >= MAX_BATCH_BYTES) {
               const before = copied;
               await flush();
