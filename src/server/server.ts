@@ -8,7 +8,6 @@
  * are closed again before the one-line error propagates.
  */
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { LISTENER_NAMES, type ListenerName, type ServerConfig } from '../core/config-schema.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -42,6 +41,8 @@ import {
   type ServerContext,
 } from './protocol.ts';
 import { newCid, SessionRegistry } from './sessions.ts';
+import { prepareListenerSocket } from './listener-socket.ts';
+import { parseCidr, type Cidr } from '../core/ip-address.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
 
 export interface ListenerInfo {
@@ -104,10 +105,19 @@ export function createServerContext(
   return { ...parts, timeouts, sessions: new SessionRegistry(), loginLimiter: new LoginLimiter(parts.clock, DEFAULT_LOGIN_LIMITS, parts.store.loginFailures) };
 }
 
+/** The client behind a load balancer, from its PROXY header (src/server/listener-socket.ts). */
+export interface ProxiedPeer {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The balancer's own address. */
+  readonly via: string;
+}
+
 /**
  * Hands one accepted socket to a protocol: connection id, per-connection logger, the registry of
  * open sessions, TCP_NODELAY. Shared by the listeners here and the tests' in-process servers, so
- * both run connections exactly alike.
+ * both run connections exactly alike. `peer` replaces the socket's address when a trusted
+ * balancer named the client.
  */
 export function acceptConnection(
   context: ServerContext,
@@ -115,6 +125,7 @@ export function acceptConnection(
   handler: ProtocolHandler,
   socket: Socket,
   secure: boolean,
+  peer?: ProxiedPeer,
 ): void {
   const { log, clock, sessions } = context;
   // Responses are written line by line; Nagle would hold each further line for the peer's
@@ -125,15 +136,15 @@ export function acceptConnection(
   const entry = {
     cid,
     listener: name,
-    remoteAddress: socket.remoteAddress ?? '',
-    remotePort: socket.remotePort ?? 0,
+    remoteAddress: peer?.remoteAddress ?? socket.remoteAddress ?? '',
+    remotePort: peer?.remotePort ?? socket.remotePort ?? 0,
     openedAt: clock.now(),
     user: null,
     clientName: null,
     lastActivity: clock.now(),
   };
   sessions.add(entry, socket);
-  clog.info({ remote: entry.remoteAddress, port: entry.remotePort, secure }, 'connection opened');
+  clog.info({ remote: entry.remoteAddress, port: entry.remotePort, secure, ...(peer ? { via: peer.via } : {}) }, 'connection opened');
   socket.on('error', (err) => clog.debug({ err }, 'socket error'));
   socket.once('close', () => {
     sessions.remove(cid);
@@ -186,8 +197,31 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const handlers: ProtocolHandler[] = [];
   const listeners: ListenerInfo[] = [];
 
-  const accept = (name: ListenerName, handler: ProtocolHandler, socket: Socket, secure: boolean): void =>
-    acceptConnection(context, name, handler, socket, secure);
+  // PROXY protocol ([proxy]): which peers may send the header, on which listeners.
+  const trusted = config.proxy.trusted.map((t) => parseCidr(t)).filter((c): c is Cidr => c !== null);
+  const proxyListeners = new Set(config.proxy.listeners);
+  // Sockets still reading a PROXY header or in a TLS handshake: not sessions yet, ended at close.
+  const pending = new Set<Socket>();
+  const accept = (name: ListenerName, handler: ProtocolHandler, raw: Socket): void => {
+    pending.add(raw);
+    raw.once('close', () => pending.delete(raw));
+    const kind = LISTENER_KINDS[name];
+    prepareListenerSocket(raw, {
+      proxyFrom: trusted.length > 0 && proxyListeners.has(name) ? trusted : null,
+      tls: kind.implicitTls ? tls.secureContext : null,
+      log: log.child({ proto: name }),
+    })
+      .then((ready) => {
+        pending.delete(raw);
+        if (!ready) return;
+        const peer = ready.via !== null ? { remoteAddress: ready.remoteAddress, remotePort: ready.remotePort, via: ready.via } : undefined;
+        acceptConnection(context, name, handler, ready.socket, ready.secure, peer);
+      })
+      .catch((err: unknown) => {
+        log.error({ err, proto: name }, 'accepting a connection failed');
+        raw.destroy();
+      });
+  };
 
   const closeAll = async (): Promise<void> => {
     // Stop accepting first; server.close() resolves only once every connection is gone, so the
@@ -195,6 +229,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const closed = servers.map(closeServer);
     await Promise.all(handlers.map(async (h) => h.shutdown?.().catch(() => undefined)));
     sessions.destroyAll();
+    for (const raw of pending) raw.destroy();
     await Promise.all(closed);
     await outboundQueue.stop();
     await store.close();
@@ -211,17 +246,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const factory = factories[kind.family];
       const handler = factory(context, name);
       handlers.push(handler);
-      let server: Server;
-      if (kind.implicitTls) {
-        const tlsServer = createTlsServer({ key: tls.key, cert: tls.cert });
-        tlsServer.on('secureConnection', (s) => accept(name, handler, s, true));
-        tlsServer.on('tlsClientError', (err, s) => {
-          log.debug({ proto: name, err: err.message, remote: s.remoteAddress }, 'TLS handshake failed');
-        });
-        server = tlsServer;
-      } else {
-        server = createTcpServer((s) => accept(name, handler, s, false));
-      }
+      // Every listener accepts plain TCP: a PROXY header comes first in cleartext, and implicit
+      // TLS is then set up on the same socket (listener-socket.ts).
+      const server: Server = createTcpServer((s) => accept(name, handler, s));
       servers.push(server);
       const bound = await listen(server, config.bind, port, kind.label);
       server.on('error', (err) => log.error({ err, proto: name }, 'listener error'));
