@@ -10,7 +10,7 @@ export const storeCommands: Command[] = [
     details: [
       'Stop the server first: mail arriving during the copy would not be copied.',
       'Copies accounts, settings, mailboxes, messages (ids = POP3 UIDLs, UIDs, UIDVALIDITY,',
-      'MODSEQs, flags), the search index, aliases, the outbound queue and DKIM keys. The',
+      'MODSEQs, flags), the search index, aliases, the outbound queue, DKIM keys and web sessions. The',
       'destination must be empty; its schema is created first. Everything is written in one',
       'transaction: if the copy fails, the destination stays empty. Then start the server with',
       '--store postgres://... (or store = "postgres://..." in the config file).',

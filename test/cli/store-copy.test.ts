@@ -1,8 +1,9 @@
 /**
  * `postkontor store copy --from DIR --to postgres://...` (issue 7): a populated SQLite data dir
  * (several accounts, nested mailboxes, flags and keywords, a message kept as a file, UID gaps,
- * POP3 download markers, settings, aliases, queued mail inline and as a file, a DKIM key) is
- * copied with the real CLI into a fresh PostgreSQL database; every UID, UIDVALIDITY, UIDNEXT,
+ * POP3 download markers, settings, aliases, queued mail inline and as a file, a DKIM key, a web
+ * session and failed logins) is copied with the real CLI into a fresh PostgreSQL database;
+ * every UID, UIDVALIDITY, UIDNEXT,
  * HIGHESTMODSEQ, flag, UIDL (message id), body, setting and alias must be the same afterwards,
  * new mail must continue the numbering without reusing an id, and search must work. Skips
  * without PostgreSQL (fails under CI=true, test/helpers/pg-db.ts).
@@ -80,6 +81,8 @@ async function observe(store: Store): Promise<unknown> {
     aliases: await store.aliases.list(),
     queue,
     dkim: await store.dkimKeys.list('example.org'),
+    session: await store.webSessions.get('a'.repeat(64), { idleBefore: 0, createdBefore: 0 }),
+    failures: [await store.loginFailures.recent('a:192.0.2.9', 0, 10), await store.loginFailures.recent('u:bob@example.org', 0, 10)],
     stats: await store.stats(),
   };
 }
@@ -166,6 +169,9 @@ if (await requirePostgres('store copy SQLite -> PostgreSQL')) {
           publicKey: publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64'),
           createdAt: 1_700_000_000_000,
         });
+        await store.webSessions.create({ idHash: 'a'.repeat(64), csrf: 'csrf-token', accountId: alice.id, createdAt: Date.now(), lastSeen: Date.now() });
+        await store.loginFailures.record(['a:192.0.2.9', 'u:bob@example.org'], Date.now() - 1000);
+        await store.loginFailures.record(['a:192.0.2.9'], Date.now());
         await store.idle();
         aliceInboxUidNext = (await store.mailboxes.get(alice.id, 'INBOX'))!.uidNext;
         before_ = await observe(store);
@@ -173,6 +179,9 @@ if (await requirePostgres('store copy SQLite -> PostgreSQL')) {
         const seen = (before_ as { accounts: Seen[] }).accounts.find((a) => a.account.id === alice.id)!;
         assert.deepEqual(seen.maildrop.filter((m) => m.downloaded).map((m) => m.id), [ids[0], ids[2]]);
         assert.ok(!seen.notDownloaded.includes(ids[0]!));
+        const extra = before_ as { session: unknown; failures: number[][] };
+        assert.notEqual(extra.session, null);
+        assert.deepEqual(extra.failures.map((f) => f.length), [2, 1]);
         assert.deepEqual((await store.messages.listFlags(inbox.id)).map((m) => m.uid), [1, 3, 5, 7, 8, 9]);
       } finally {
         await store.close();
@@ -223,6 +232,8 @@ if (await requirePostgres('store copy SQLite -> PostgreSQL')) {
         'queue: 2',
         'queue_recipients: 3',
         'dkim_keys: 1',
+        'login_failures: 3',
+        'web_sessions: 1',
       ]);
       assert.match(lines.at(-1)!, /^copied 3 accounts, 21 mailboxes, 10 messages \(\d+ bytes\), 2 queued in \d+\.\d s \(schema version \d+\)$/);
 

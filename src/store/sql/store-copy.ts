@@ -98,6 +98,11 @@ const PLAN: readonly TablePlan[] = [
   { name: 'queue', key: ['id'], sequence: 'id', bytes: 'queue' },
   { name: 'queue_recipients', key: ['queue_id', 'address'] },
   { name: 'dkim_keys', key: ['domain', 'selector'] },
+  // v8: web sessions (browsers stay signed in) and failed logins (lockouts carry over). The
+  // failures have no key but SQLite's rowid; from PostgreSQL they are read in one query (the
+  // table is pruned to the longest lockout window, so it stays small).
+  { name: 'login_failures', key: ['rowid'], implicitRowid: true, dropRowid: true },
+  { name: 'web_sessions', key: ['id_hash'] },
 ];
 
 /** Tables each store keeps for itself. */
@@ -151,9 +156,15 @@ async function page(
   plan: TablePlan,
   after: readonly unknown[] | null,
   limit: number,
+  unkeyed: boolean,
 ): Promise<Row[]> {
   const t = sql.table(plan.name);
   const select = dialect === 'sqlite' && plan.implicitRowid ? sql`SELECT rowid AS rowid, * FROM ${t}` : sql`SELECT * FROM ${t}`;
+  if (unkeyed) {
+    // No key to page by (login_failures on PostgreSQL): one query; asked again, nothing more.
+    if (after !== null) return [];
+    return (await sql<Row>`SELECT * FROM ${t}`.execute(db)).rows;
+  }
   const keys = plan.key.map((k) => sql.ref(k));
   const tuple = (items: readonly RawBuilder<unknown>[]) => (items.length === 1 ? items[0]! : sql`(${sql.join(items)})`);
   const where = after === null ? sql`` : sql`WHERE ${tuple(keys)} > ${tuple(after.map((v) => sql`${v}`))}`;
@@ -239,6 +250,7 @@ export async function copyStore(src: CopySource, dst: CopyTarget, opts: CopyOpti
         const dstCols = dstTables.get(plan.name);
         if (!dstCols) throw new PkError('PK_ERR_CONFIG', `the destination has no table ${plan.name}`);
         const total = await countRows(srcTx, plan.name);
+        const unkeyed = !(src.dialect === 'sqlite' && plan.implicitRowid) && !plan.key.every((k) => srcCols.has(k));
         let copied = 0;
         let after: unknown[] | null = null;
         let pending: Row[] = [];
@@ -251,7 +263,7 @@ export async function copyStore(src: CopySource, dst: CopyTarget, opts: CopyOpti
           pendingBytes = 0;
         };
         for (;;) {
-          const batch = await page(srcTx, src.dialect, plan, after, pageRows);
+          const batch = await page(srcTx, src.dialect, plan, after, pageRows, unkeyed);
           if (batch.length === 0) break;
           const last = batch[batch.length - 1]!;
           after = plan.key.map((k) => last[k]);
