@@ -14,10 +14,10 @@ import { createLogger, type Logger } from '../../src/core/log.ts';
 import type { ConfigFile, ListenerName } from '../../src/core/config-schema.ts';
 import { LISTENER_KINDS, type ProtocolFactory, type ProtocolHandler, type ServerContext, type SessionTimeouts } from '../../src/server/protocol.ts';
 import { loadTls } from '../../src/server/tls.ts';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/ports.ts';
 import type { Outbound } from '../../src/delivery/outbound-port.ts';
 import { tempDir } from './temp-dir.ts';
+import { openTestStore } from './test-store.ts';
 
 export interface ImapTestServerOptions {
   /** The protocol to serve; the real `imapProtocol` (src/protocols/imap/index.ts) by default. */
@@ -108,11 +108,13 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
   mkdirSync(join(dir.path, 'tls'), { recursive: true, mode: 0o700 });
   for (const f of ['cert.pem', 'key.pem']) copyFileSync(join(seed, f), join(dir.path, 'tls', f));
   const tls = await loadTls({ dataDir: dir.path, hostname: 'localhost' });
-  const store = await openStore({
+  // SQLite in the data dir, or a fresh PostgreSQL database under PK_TEST_STORE=postgres.
+  const testStore = await openTestStore({
     dataDir: dir.path,
     clock,
     onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
   });
+  const { store } = testStore;
   const config = resolveConfig(dir.path, opts.config ?? {}, { hostname: 'localhost', bind: '127.0.0.1' }, 'localhost');
   const context = createServerContext({
     config,
@@ -158,7 +160,7 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
     }
   } catch (err) {
     for (const server of servers) server.close();
-    await store.close();
+    await testStore.dispose();
     dir.remove();
     throw err;
   }
@@ -170,7 +172,7 @@ export async function startImapTestServer(opts: ImapTestServerOptions = {}): Pro
       sessions.destroyAll();
       for (const s of sockets) s.destroy();
       await closed;
-      await store.close();
+      await testStore.dispose();
       dir.remove();
     })());
   return { port: ports.imap ?? 0, ports, store, context, certPem: tls.cert, close };

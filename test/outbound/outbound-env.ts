@@ -3,10 +3,10 @@ import { fixedClock, type Clock } from '../../src/core/clock.ts';
 import type { ServerConfig } from '../../src/core/config-schema.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { startOutbound, type OutboundDeps, type RunningOutbound } from '../../src/delivery/outbound/index.ts';
-import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/ports.ts';
 import type { Account } from '../../src/store/types.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { openTestStore } from '../helpers/test-store.ts';
 
 export const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 export const MIN = 60_000;
@@ -50,7 +50,9 @@ export async function outboundEnv(deps: Partial<OutboundDeps> = {}, opts: { real
   const dir = tempDir('pk-outbound-');
   const fake = fixedClock(T0);
   const clock = opts.realClock ? { now: () => Date.now(), advance: () => undefined } : fake;
-  const store = await openStore({ dataDir: dir.path, clock });
+  // SQLite in the data dir, or a fresh PostgreSQL database under PK_TEST_STORE=postgres.
+  const testStore = await openTestStore({ dataDir: dir.path, clock });
+  const { store } = testStore;
   await store.domains.add('a.test');
   const alice = await store.accounts.create({ address: 'alice@a.test', passwordHash: 'x' });
   const start = (s: Store, d: Partial<OutboundDeps>): RunningOutbound =>
@@ -73,8 +75,7 @@ export async function outboundEnv(deps: Partial<OutboundDeps> = {}, opts: { real
     running: start(store, deps),
     async restart(overrides = {}) {
       await env.running.stop();
-      await env.store.close();
-      env.store = await openStore({ dataDir: dir.path, clock });
+      env.store = await testStore.reopen();
       env.running = start(env.store, { ...deps, ...overrides });
     },
     async inbox() {
@@ -84,7 +85,7 @@ export async function outboundEnv(deps: Partial<OutboundDeps> = {}, opts: { real
     },
     async close() {
       await env.running.stop();
-      await env.store.close();
+      await testStore.dispose();
       dir.remove();
     },
   };

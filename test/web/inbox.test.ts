@@ -23,6 +23,21 @@ async function imapLogin(server: WebTestServer, name: string): Promise<LineClien
   return c;
 }
 
+/**
+ * The web app updates its list before the server has answered (optimistic UI), so the store may
+ * lag the page by a commit: on PostgreSQL (PK_TEST_STORE=postgres) it does, noticeably. Reads
+ * until `ok` holds or `ms` pass, and returns the last value read.
+ */
+async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 5_000): Promise<T> {
+  const end = Date.now() + ms;
+  let v = await read();
+  while (!ok(v) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 25));
+    v = await read();
+  }
+  return v;
+}
+
 describe('web inbox (chromium)', { skip, timeout: 120_000 }, () => {
   let server: WebTestServer;
   let browser: Browser;
@@ -142,7 +157,7 @@ describe('web inbox (chromium)', { skip, timeout: 120_000 }, () => {
     await page.keyboard.press('e');
     await page.locator(`[role="option"][data-uid="${uid}"]`).waitFor({ state: 'detached' });
     const archive = (await server.store.mailboxes.byRole(server.alice.id, 'archive'))!;
-    const inArchive = await server.store.messages.list(archive.id);
+    const inArchive = await eventually(() => server.store.messages.list(archive.id), (l) => l.length === 1);
     assert.equal(inArchive.length, 1);
     assert.deepEqual(alice.errors, []);
   });
@@ -183,7 +198,10 @@ describe('web inbox (chromium)', { skip, timeout: 120_000 }, () => {
     await page.keyboard.press('s');
     await page.locator(`[role="option"][data-uid="${reply}"][data-flagged="true"]`).waitFor();
     const inbox = await server.mailbox(ALICE, 'INBOX');
-    const meta = (await server.store.messages.list(inbox.id)).find((m) => m.uid === reply);
+    const meta = await eventually(
+      async () => (await server.store.messages.list(inbox.id)).find((m) => m.uid === reply),
+      (m) => m?.flags.includes('\\Flagged') === true,
+    );
     assert.ok(meta?.flags.includes('\\Flagged'), `flags: ${meta?.flags.join(' ')}`);
     await page.getByLabel('Conversations').uncheck();
     await page.keyboard.press('u');
@@ -254,14 +272,14 @@ describe('web inbox (chromium)', { skip, timeout: 120_000 }, () => {
     await page.getByRole('dialog', { name: 'Move to…' }).getByRole('button', { name: 'Junk' }).click();
     await row.waitFor({ state: 'detached' });
     const junk = (await server.store.mailboxes.byRole(server.alice.id, 'junk'))!;
-    assert.equal((await server.store.messages.list(junk.id)).length, 1);
+    assert.equal((await eventually(() => server.store.messages.list(junk.id), (l) => l.length === 1)).length, 1);
     // #: to Trash; then Empty Trash (a confirm dialog).
     const doomed = uids[2]!;
     await page.locator(`[role="option"][data-uid="${doomed}"]`).click();
     await page.keyboard.press('#');
     await page.locator(`[role="option"][data-uid="${doomed}"]`).waitFor({ state: 'detached' });
     const trash = (await server.store.mailboxes.byRole(server.alice.id, 'trash'))!;
-    assert.equal((await server.store.messages.list(trash.id)).length, 1);
+    assert.equal((await eventually(() => server.store.messages.list(trash.id), (l) => l.length === 1)).length, 1);
     await page.locator('.folders a[data-role="trash"]').click();
     await page.getByRole('heading', { name: /^Trash/ }).waitFor();
     page.once('dialog', (d) => void d.accept());
