@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { LineClient } from '../helpers/interop-lines.ts';
-import { browserMissing, launchBrowser, screenshot, startWebServer, type WebTestServer } from './web-env.ts';
+import { browserMissing, eventually, launchBrowser, screenshot, startWebServer, type WebTestServer } from './web-env.ts';
 
 const missing = browserMissing();
 const skip = missing !== null && process.env.CI !== 'true' ? missing : false;
@@ -62,10 +62,12 @@ describe('first run and administration (chromium)', { skip, timeout: 120_000 }, 
     await page.getByText('eve@first.test: quota set.').waitFor();
     assert.equal((await server.store.accounts.get('eve@first.test'))?.quotaBytes, 50 * 1024 * 1024);
     await row.getByRole('button', { name: 'Disable' }).click();
-    await row.getByText('disabled').waitFor();
-    assert.equal((await server.store.accounts.get('eve@first.test'))?.disabled, true);
+    await row.getByText('disabled', { exact: true }).waitFor();
+    const eve = await eventually(() => server.store.accounts.get('eve@first.test'), (a) => a?.disabled === true);
+    assert.equal(eve?.disabled, true);
     await row.getByRole('button', { name: 'Enable' }).click();
-    await row.getByText('active').waitFor();
+    await row.getByText('active', { exact: true }).waitFor();
+    await eventually(() => server.store.accounts.get('eve@first.test'), (a) => a?.disabled === false);
     await page.getByRole('tab', { name: 'Aliases' }).click();
     const alias = page.getByRole('form', { name: 'New alias' });
     await alias.getByLabel('Alias (or @domain for a catch-all)').fill('info@first.test');

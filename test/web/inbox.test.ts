@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { LineClient } from '../helpers/interop-lines.ts';
-import { ALICE, BOB, PASSWORD, browserMissing, launchBrowser, mail, screenshot, signIn, startWebServer, type SignedIn, type WebTestServer } from './web-env.ts';
+import { ALICE, BOB, PASSWORD, browserMissing, eventually, launchBrowser, mail, screenshot, signIn, startWebServer, type SignedIn, type WebTestServer } from './web-env.ts';
 
 // Skipped with the reason when chromium or src/http is missing; under CI=true they run and fail.
 const missing = browserMissing();
@@ -21,21 +21,6 @@ async function imapLogin(server: WebTestServer, name: string): Promise<LineClien
   await c.command(`LOGIN ${ALICE} ${PASSWORD}`);
   await c.command('SELECT INBOX');
   return c;
-}
-
-/**
- * The web app updates its list before the server has answered (optimistic UI), so the store may
- * lag the page by a commit: on PostgreSQL (PK_TEST_STORE=postgres) it does, noticeably. Reads
- * until `ok` holds or `ms` pass, and returns the last value read.
- */
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  let v = await read();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 25));
-    v = await read();
-  }
-  return v;
 }
 
 describe('web inbox (chromium)', { skip, timeout: 120_000 }, () => {

@@ -158,3 +158,18 @@ export function mail(opts: { from?: string; to?: string; subject: string; body?:
     '',
   ].join('\r\n');
 }
+
+/**
+ * The web app updates its list before the server has answered (optimistic UI), so the store may
+ * lag the page by a commit: on PostgreSQL (PK_TEST_STORE=postgres) it does, noticeably. Reads
+ * until `ok` holds or `ms` pass, and returns the last value read.
+ */
+export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 5_000): Promise<T> {
+  const end = Date.now() + ms;
+  let v = await read();
+  while (!ok(v) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 25));
+    v = await read();
+  }
+  return v;
+}
