@@ -19,6 +19,7 @@ import type { Cidr } from '../core/ip-address.ts';
 import { anyCidrContains } from '../core/ip-address.ts';
 import type { Logger } from '../core/log.ts';
 import { parseProxyHeader, type ProxyHeader } from '../core/proxy-protocol.ts';
+import { PROXIED_VIA } from './protocol.ts';
 
 /** How long a trusted peer has to send its PROXY header. */
 export const PROXY_HEADER_TIMEOUT_MS = 5_000;
@@ -154,6 +155,7 @@ export async function prepareListenerSocket(raw: Socket, opts: ListenerSocketOpt
     // client too, not the balancer.
     Object.defineProperty(socket, 'remoteAddress', { value: remoteAddress, configurable: true });
     Object.defineProperty(socket, 'remotePort', { value: remotePort, configurable: true });
+    Object.defineProperty(socket, PROXIED_VIA, { value: via, configurable: true });
   }
   return { socket, secure: opts.tls !== null, remoteAddress, remotePort, via };
 }

@@ -15,6 +15,13 @@ import type { SessionEntry, SessionRegistry } from './sessions.ts';
 
 export type ProtocolFamily = 'imap' | 'pop3' | 'smtp' | 'http';
 
+/**
+ * Set on a socket that arrived through a trusted PROXY-protocol peer (the balancer's address):
+ * code that only sees the socket (the HTTP app) can then believe what that balancer says, such
+ * as `X-Forwarded-Proto: https` from a TLS-terminating HAProxy.
+ */
+export const PROXIED_VIA = 'pkProxiedVia';
+
 /** What each listener is: its protocol family, its name on screen, implicit TLS or not. */
 export interface ListenerKind {
   readonly family: ProtocolFamily;

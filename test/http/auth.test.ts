@@ -51,6 +51,10 @@ describe('sign-in and sessions', () => {
     const forged = await app.request('/api/session', { ...init, headers: { ...init.headers, 'x-forwarded-proto': 'https' } }, fakeEnv('203.0.113.9'));
     assert.equal(forged.status, 403, 'plain http from afar: auth.plaintext refuses the password');
     assert.equal(((await forged.json()) as { error: string }).error, 'insecure');
+    // A TLS-terminating balancer the PROXY protocol vouched for ([proxy] trusted) is believed.
+    const balanced = await app.request('/api/session', { ...init, headers: { ...init.headers, 'x-forwarded-proto': 'https' } }, fakeEnv('203.0.113.9', false, '10.0.0.1'));
+    assert.equal(balanced.status, 200);
+    assert.match(balanced.headers.get('set-cookie') ?? '', /; Secure/);
   });
 
   test('wrong password and unknown user: 401 credentials, the same answer', async () => {

@@ -3,6 +3,7 @@
  * domain example.org and two accounts, a cookie-keeping `WebClient` over real sockets, and
  * `inProcess` requests through `app.request()` without sockets.
  */
+import { PROXIED_VIA } from '../../src/server/protocol.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import type { Outbound, OutboundMessage } from '../../src/delivery/outbound-port.ts';
 import { createHttpApp, type HttpApp, type HttpAppOptions } from '../../src/http/app.ts';
@@ -155,8 +156,12 @@ export class WebClient {
 }
 
 /** node-server's bindings as `app.request()` tests fake them: just the socket facts. */
-export function fakeEnv(remoteAddress = '127.0.0.1', encrypted = false): { incoming: { socket: { remoteAddress: string; encrypted: boolean } } } {
-  return { incoming: { socket: { remoteAddress, encrypted } } };
+export function fakeEnv(
+  remoteAddress = '127.0.0.1',
+  encrypted = false,
+  proxiedVia?: string,
+): { incoming: { socket: { remoteAddress: string; encrypted: boolean; [PROXIED_VIA]?: string } } } {
+  return { incoming: { socket: { remoteAddress, encrypted, ...(proxiedVia ? { [PROXIED_VIA]: proxiedVia } : {}) } } };
 }
 
 export const mail = (n: number, subject = `Message ${n}`, extra = ''): string =>

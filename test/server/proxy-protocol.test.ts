@@ -141,6 +141,24 @@ describe('PROXY protocol on the listeners', () => {
     assert.ok(logLines.some((r) => r.msg === 'connection opened' && r.proto === 'http' && r.remote === '192.0.2.80' && r.via === '127.0.0.1'));
   });
 
+  test('HTTP: a TLS-terminating balancer\'s X-Forwarded-Proto is believed; without it a password over plain http from afar is refused', async () => {
+    const body = JSON.stringify({ address: 'nobody@mail.test', password: 'not-this' });
+    const post = async (forwarded: boolean): Promise<string> => {
+      const s = await connectFrom(ports.http);
+      const header = encodeProxyV1({ family: 'IPv4', sourceAddress: '192.0.2.81', sourcePort: 4321, destinationAddress: '127.0.0.1', destinationPort: 443 });
+      const request =
+        `POST /api/session HTTP/1.1\r\nHost: mail.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+        `${forwarded ? 'X-Forwarded-Proto: https\r\n' : ''}Connection: close\r\n\r\n${body}`;
+      s.write(Buffer.concat([header, Buffer.from(request)]));
+      const text = await readUntil(s, /\}$/);
+      s.destroy();
+      return text;
+    };
+    // auth.plaintext (tls-or-loopback) is checked before the password: 403 insecure vs 401.
+    assert.match(await post(false), /^HTTP\/1\.1 403 [\s\S]*"insecure"/);
+    assert.match(await post(true), /^HTTP\/1\.1 401 [\s\S]*"credentials"/);
+  });
+
   test('v2 LOCAL (the balancer\'s own check) keeps the balancer\'s address', async () => {
     const s = await connectFrom(ports.imap);
     s.write(encodeProxyV2(null));
