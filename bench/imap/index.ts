@@ -3,7 +3,7 @@
  * Dovecot, one server after the other in the same run, printed side by side with the targets of
  * issue 3 and the ratio postkontor/Dovecot.
  */
-import { loadavg } from 'node:os';
+import { printComparisonTable, type ComparisonRow } from '../shared/comparison-table.ts';
 import { dovecotAvailability, removeDir, startDovecot } from '../shared/dovecot.ts';
 import { startPostkontor } from '../shared/postkontor.ts';
 import {
@@ -94,13 +94,7 @@ const ms = (v: number): string => `${v.toFixed(1)} ms`;
 const kb = (v: number): string => `${(v / 1024).toFixed(1)} KB`;
 const mb = (v: number): string => `${(v / 1024 / 1024).toFixed(0)} MB`;
 
-interface Row {
-  readonly name: string;
-  readonly get: (r: ServerResults) => number | null | undefined;
-  readonly fmt: (v: number) => string;
-  readonly target?: string;
-  readonly ok?: (v: number) => boolean;
-}
+type Row = ComparisonRow<ServerResults>;
 
 function rows(o: ImapBenchOptions): Row[] {
   const out: Row[] = [
@@ -142,20 +136,7 @@ function rows(o: ImapBenchOptions): Row[] {
 export function printImapTable(results: readonly ServerResults[], o: ImapBenchOptions): void {
   const [pk, dv] = results;
   if (!pk) return;
-  console.log(`\nIMAP (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
-  console.log(
-    `${'figure'.padEnd(46)} ${'postkontor'.padStart(11)}   ${'target'.padEnd(9)} ${''.padEnd(6)} ${(dv?.name ?? 'dovecot').padStart(16)} ${'ratio pk/dv'.padStart(11)}`,
-  );
-  for (const row of rows(o)) {
-    const v = row.get(pk);
-    const d = dv ? row.get(dv) : undefined;
-    const has = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
-    const verdict = row.ok && has(v) ? (row.ok(v) ? 'ok' : 'MISSED') : '';
-    const ratio = has(v) && has(d) && d !== 0 ? (v / d).toFixed(2) : '-';
-    console.log(
-      `${row.name.padEnd(46)} ${(has(v) ? row.fmt(v) : '-').padStart(11)}   ${(row.target ?? '').padEnd(9)} ${verdict.padEnd(6)} ${(has(d) ? row.fmt(d) : '-').padStart(16)} ${ratio.padStart(11)}`,
-    );
-  }
+  printComparisonTable('IMAP', rows(o), pk, dv, dv?.name ?? 'dovecot', 9);
   for (const r of results) {
     const l = r.latency;
     const f = r.memory.fanout;

@@ -3,7 +3,7 @@
  * dovecot-pop3d, one server after the other in the same run, printed side by side with the
  * targets of issue 4 and the ratio postkontor/Dovecot.
  */
-import { loadavg } from 'node:os';
+import { has, printComparisonTable, type ComparisonRow } from '../shared/comparison-table.ts';
 import { PASSWORD } from '../shared/corpus.ts';
 import { dovecotAvailability, removeDir, startDovecot } from '../shared/dovecot.ts';
 import { startPostkontor } from '../shared/postkontor.ts';
@@ -82,16 +82,8 @@ export async function benchPop3(o: Pop3BenchOptions, log: (s: string) => void): 
 }
 
 const ms = (v: number): string => `${v.toFixed(1)} ms`;
-const has = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
 
-interface Row {
-  readonly name: string;
-  readonly get: (r: Pop3ServerResults) => number | null | undefined;
-  readonly fmt: (v: number) => string;
-  readonly target?: string;
-  /** Verdict from postkontor's value and Dovecot's (when there is one). */
-  readonly ok?: (v: number, d: number | undefined) => boolean | null;
-}
+type Row = ComparisonRow<Pop3ServerResults>;
 
 function rows(o: Pop3BenchOptions): Row[] {
   const under100 = (v: number): boolean => v < 100;
@@ -119,20 +111,7 @@ function rows(o: Pop3BenchOptions): Row[] {
 export function printPop3Table(results: readonly Pop3ServerResults[], o: Pop3BenchOptions): void {
   const [pk, dv] = results;
   if (!pk) return;
-  console.log(`\nPOP3 (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
-  console.log(
-    `${'figure'.padEnd(46)} ${'postkontor'.padStart(11)}   ${'target'.padEnd(10)} ${''.padEnd(6)} ${(dv?.name ?? 'dovecot').padStart(16)} ${'ratio pk/dv'.padStart(11)}`,
-  );
-  for (const row of rows(o)) {
-    const v = row.get(pk);
-    const d = dv ? row.get(dv) : undefined;
-    const dn = has(d) ? d : undefined;
-    const verdict = row.ok && has(v) ? row.ok(v, dn) : null;
-    const ratio = has(v) && has(d) && d !== 0 ? (v / d).toFixed(2) : '-';
-    console.log(
-      `${row.name.padEnd(46)} ${(has(v) ? row.fmt(v) : '-').padStart(11)}   ${(row.target ?? '').padEnd(10)} ${(verdict === null ? '' : verdict ? 'ok' : 'MISSED').padEnd(6)} ${(has(d) ? row.fmt(d) : '-').padStart(16)} ${ratio.padStart(11)}`,
-    );
-  }
+  printComparisonTable('POP3', rows(o), pk, dv, dv?.name ?? 'dovecot');
   for (const r of results) {
     const { pipelined: p, sequential: s, big: b } = r.retr;
     const c = r.login.cheap;
