@@ -86,6 +86,10 @@ mail_max_userip_connections = 100000
 default_client_limit = 20000
 default_vsz_limit = 1G
 pop3_uidl_format = %08Xu%08Xv
+# Like postkontor with pop.after-retrieve=keep (its default): a POP3 session changes no flags.
+# Dovecot's default sets \\Seen at QUIT, renaming every retrieved Maildir file, and its later
+# sessions then ran 2-10x slower than the first (bench runs of 2026-11-28/29).
+pop3_no_flag_updates = yes
 passdb {
   driver = passwd-file
   args = scheme=PLAIN ${dir}/passwd
