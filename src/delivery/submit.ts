@@ -98,7 +98,7 @@ export async function resolveSubmitRecipient(store: Store, address: string): Pro
 export async function submitMessage(deps: SubmitDeps, input: SubmitInput): Promise<SubmitResult> {
   const { store, log, outbound, sendRate } = deps;
   const { account } = input;
-  const wait = sendRate.retryAfter(account.id);
+  const wait = await sendRate.retryAfter(account.id);
   if (wait > 0) return { ok: false, reason: 'rate-limited', retryAfterMs: wait };
   if (input.sender === '' || !(await mayUseAddress(store, account, input.sender))) {
     return { ok: false, reason: 'foreign-sender', address: input.sender };
@@ -127,7 +127,8 @@ export async function submitMessage(deps: SubmitDeps, input: SubmitInput): Promi
   if (failed.length > 0) {
     log.warn({ failed: failed.map((f) => f.address) }, 'some local recipients could not be delivered after acceptance');
   }
-  sendRate.record(account.id);
+  // Delivered: from here on nothing may fail the submission (the client would send it again).
+  await sendRate.record(account.id).catch((err: unknown) => log.warn({ err }, 'the send log did not record a submission'));
   // The Sent copy is the message as the client wrote it, without our trace header: what an
   // IMAP client would APPEND itself, so the duplicate check compares like with like.
   await fileSentCopy(store, log, account, input.sentCopy ?? input.raw);

@@ -56,7 +56,7 @@ export function createHttpApp(ctx: ServerContext, opts: HttpAppOptions = {}): Ht
   const deps: HttpDeps = {
     ctx,
     sessions: opts.sessions ?? new WebSessions(ctx.store.webSessions, ctx.clock),
-    sendRate: sendRateFor(ctx, ctx.clock, ctx.config.smtp.sendRatePerHour),
+    sendRate: sendRateFor(ctx, ctx.store.sendLog, ctx.clock, ctx.config.smtp.sendRatePerHour),
     webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
     streams: new Set(),
   };

@@ -489,6 +489,19 @@ export interface LoginFailureStore {
   prune(before: number): Promise<number>;
 }
 
+/**
+ * Submissions per account, shared by every node on the store: one record per accepted
+ * submission, read by the sending-rate limiter (src/delivery/send-rate.ts), so that an account
+ * behind a load balancer gets `smtp.send-rate` messages an hour in all, not on each node.
+ */
+export interface SendLogStore {
+  record(accountId: number, at: number): Promise<void>;
+  /** Times of the account's submissions after `since`, newest first, at most `limit`. */
+  recent(accountId: number, since: number, limit: number): Promise<number[]>;
+  /** Forgets submissions at or before `before` (every account); returns how many went. */
+  prune(before: number): Promise<number>;
+}
+
 /** One signed-in browser as stored: the id itself is never stored, only its SHA-256. */
 export interface WebSessionRecord {
   /** SHA-256 (hex) of the id in the browser's cookie. */
@@ -542,6 +555,7 @@ export interface Store {
   readonly dkimKeys: DkimKeyStore;
   readonly loginFailures: LoginFailureStore;
   readonly webSessions: WebSessionStore;
+  readonly sendLog: SendLogStore;
   stats(): Promise<StoreStats>;
   /** Resolves once queued writes committed and background work (text indexing) caught up. */
   idle(): Promise<void>;

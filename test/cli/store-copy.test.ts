@@ -71,6 +71,7 @@ async function observe(store: Store): Promise<unknown> {
       popHistory: await store.pop.recentDownloads(acc.id, 10),
       changes: await store.changes.readSince(acc.id, 0, 10_000),
       lastSeq: await store.changes.lastSeq(acc.id),
+      sent: await store.sendLog.recent(acc.id, 0, 10),
     });
   }
   const queue = [];
@@ -172,6 +173,8 @@ if (await requirePostgres('store copy SQLite -> PostgreSQL')) {
         await store.webSessions.create({ idHash: 'a'.repeat(64), csrf: 'csrf-token', accountId: alice.id, createdAt: Date.now(), lastSeen: Date.now() });
         await store.loginFailures.record(['a:192.0.2.9', 'u:bob@example.org'], Date.now() - 1000);
         await store.loginFailures.record(['a:192.0.2.9'], Date.now());
+        await store.sendLog.record(alice.id, Date.now() - 2000);
+        await store.sendLog.record(alice.id, Date.now());
         await store.idle();
         aliceInboxUidNext = (await store.mailboxes.get(alice.id, 'INBOX'))!.uidNext;
         before_ = await observe(store);
@@ -234,6 +237,7 @@ if (await requirePostgres('store copy SQLite -> PostgreSQL')) {
         'dkim_keys: 1',
         'login_failures: 3',
         'web_sessions: 1',
+        'send_log: 2',
       ]);
       assert.match(lines.at(-1)!, /^copied 3 accounts, 21 mailboxes, 10 messages \(\d+ bytes\), 2 queued in \d+\.\d s \(schema version \d+\)$/);
 

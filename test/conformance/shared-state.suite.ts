@@ -84,5 +84,24 @@ export function sharedStateConformance(name: string, factory: StoreFactory): voi
       await store.accounts.remove(acc.address);
       assert.equal(await s.get('fresh', { idleBefore: 0, createdBefore: 0 }), null);
     });
+
+    it('send log: per account, newest first within a window, pruned for every account, gone with the account', async () => {
+      const log = store.sendLog;
+      const a = await newAccount();
+      const b = await newAccount();
+      await log.record(a.id, T0);
+      await log.record(a.id, T0 + 5);
+      await log.record(a.id, T0 + 5);
+      await log.record(b.id, T0 + 7);
+      assert.deepEqual(await log.recent(a.id, T0 - 1, 10), [T0 + 5, T0 + 5, T0]);
+      assert.deepEqual(await log.recent(a.id, T0, 10), [T0 + 5, T0 + 5], 'strictly after `since`');
+      assert.deepEqual(await log.recent(a.id, 0, 1), [T0 + 5], 'at most `limit`');
+      assert.deepEqual(await log.recent(b.id, 0, 10), [T0 + 7], "another account's are apart");
+      assert.equal(await log.prune(T0 + 5), 3);
+      assert.deepEqual(await log.recent(a.id, 0, 10), []);
+      assert.deepEqual(await log.recent(b.id, 0, 10), [T0 + 7]);
+      await store.accounts.remove(b.address);
+      assert.deepEqual(await log.recent(b.id, 0, 10), []);
+    });
   });
 }

@@ -27,7 +27,7 @@ export function createSmtpProtocol(opts: SmtpProtocolOptions = {}): ProtocolFact
         listener,
         submission: listener !== 'smtp',
         dns: opts.dns ?? systemDnsLookup(ctx.config.outbound.dnsServers),
-        sendRate: sendRateFor(ctx, ctx.clock, ctx.config.smtp.sendRatePerHour),
+        sendRate: sendRateFor(ctx, ctx.store.sendLog, ctx.clock, ctx.config.smtp.sendRatePerHour),
         maxMessageBytes: opts.maxMessageBytes ?? LIMITS.messageBytes,
       },
       implicitTls,

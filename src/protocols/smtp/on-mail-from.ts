@@ -17,7 +17,7 @@ export async function onMailFrom(deps: SmtpDeps, from: SMTPServerAddress, sessio
   if (!account) {
     return deps.submission ? smtpReply(530, '5.7.0', 'Authentication required') : null;
   }
-  const wait = deps.sendRate.retryAfter(account.id);
+  const wait = await deps.sendRate.retryAfter(account.id);
   if (wait > 0) {
     const minutes = Math.max(1, Math.ceil(wait / 60_000));
     return smtpReply(

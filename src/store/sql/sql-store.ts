@@ -14,6 +14,7 @@ import { SqlMailboxes } from './mailboxes.ts';
 import { SqlMessages } from './messages.ts';
 import { SqlPop } from './pop.ts';
 import { SqlQueue } from './queue.ts';
+import { SqlSendLog } from './send-log.ts';
 import { SqlSettings } from './settings.ts';
 import { SqlWebSessions } from './web-sessions.ts';
 
@@ -29,6 +30,7 @@ export class SqlStore implements Store {
   readonly dkimKeys: SqlDkimKeys;
   readonly loginFailures: SqlLoginFailures;
   readonly webSessions: SqlWebSessions;
+  readonly sendLog: SqlSendLog;
   readonly changes: ChangeFeed;
   private closed = false;
 
@@ -51,6 +53,7 @@ export class SqlStore implements Store {
     this.dkimKeys = new SqlDkimKeys(ctx);
     this.loginFailures = new SqlLoginFailures(ctx);
     this.webSessions = new SqlWebSessions(ctx);
+    this.sendLog = new SqlSendLog(ctx);
     this.changes = {
       subscribe: (accountId: number, l: ChangeListener): Unsubscribe => {
         const unsubscribe = bus.subscribe(accountId, l);

@@ -103,6 +103,8 @@ const PLAN: readonly TablePlan[] = [
   // table is pruned to the longest lockout window, so it stays small).
   { name: 'login_failures', key: ['rowid'], implicitRowid: true, dropRowid: true },
   { name: 'web_sessions', key: ['id_hash'] },
+  // v9: submissions of the last hour (the sending rate carries over).
+  { name: 'send_log', key: ['rowid'], implicitRowid: true, dropRowid: true },
 ];
 
 /** Tables each store keeps for itself. */

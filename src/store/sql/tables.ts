@@ -173,6 +173,11 @@ export interface LoginFailuresTable {
   at: number;
 }
 
+export interface SendLogTable {
+  account_id: number;
+  at: number;
+}
+
 export interface WebSessionsTable {
   /** SHA-256 (hex) of the session id the browser holds. */
   id_hash: string;
@@ -206,5 +211,6 @@ export interface DB {
   dkim_keys: DkimKeysTable;
   login_failures: LoginFailuresTable;
   web_sessions: WebSessionsTable;
+  send_log: SendLogTable;
   schema_version: SchemaVersionTable;
 }

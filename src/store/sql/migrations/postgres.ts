@@ -214,4 +214,13 @@ export const PG_MIGRATIONS: readonly (readonly PgStatement[])[] = [
     `CREATE INDEX web_sessions_account ON web_sessions(account_id)`,
     `CREATE INDEX web_sessions_last_seen ON web_sessions(last_seen)`,
   ],
+  // v9: accepted submissions per account (the sending rate across every node).
+  [
+    `CREATE TABLE send_log (
+       account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+       at BIGINT NOT NULL
+     )`,
+    `CREATE INDEX send_log_account_at ON send_log(account_id, at)`,
+    `CREATE INDEX send_log_at ON send_log(at)`,
+  ],
 ];

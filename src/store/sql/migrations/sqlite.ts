@@ -204,4 +204,13 @@ export const SQLITE_MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX web_sessions_account ON web_sessions(account_id)`,
     `CREATE INDEX web_sessions_last_seen ON web_sessions(last_seen)`,
   ],
+  // v9: accepted submissions per account, so that the sending rate holds across every node.
+  [
+    `CREATE TABLE send_log (
+       account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+       at INTEGER NOT NULL
+     )`,
+    `CREATE INDEX send_log_account_at ON send_log(account_id, at)`,
+    `CREATE INDEX send_log_at ON send_log(at)`,
+  ],
 ];
