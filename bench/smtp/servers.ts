@@ -37,10 +37,13 @@ export function postfixToolsMissing(): string | null {
   return 'smtp-source/smtp-sink not found: apt-get install -y postfix (the daemon need not run)';
 }
 
-/** CPU seconds (user + system) a process has used so far. */
-export function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system) a process has used so far; with `mainThread`, its main thread's
+ * only (the event loop: /proc/PID/task/PID/stat), without the worker threads'.
+ */
+export function cpuSeconds(pid: number, mainThread = false): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
     return (Number(fields[11]) + Number(fields[12])) / 100;

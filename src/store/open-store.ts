@@ -19,10 +19,11 @@ import type { Store } from './ports.ts';
 import { SqlStore } from './sql/sql-store.ts';
 import { migrateSqlite, sqliteSchemaVersion } from './sql/migrate-sqlite.ts';
 import { cachingDatabase } from './sql/sqlite-database.ts';
+import { SqliteAppendStatements } from './sql/sqlite-append.ts';
 import type { DB } from './sql/tables.ts';
 import { FtsIndexer } from './sql/fts-indexer.ts';
 import { WalSync } from './sql/wal-sync.ts';
-import { GroupCommitQueue, SQLITE_BATCHES } from './sql/write-queue.ts';
+import { GroupCommitQueue, sqliteBatches } from './sql/write-queue.ts';
 
 export interface OpenStoreOptions {
   readonly dataDir: string;
@@ -112,7 +113,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }) });
   const bus = new ChangeBus(onError);
   const wal = new WalSync(join(opts.dataDir, 'postkontor.db-wal'));
-  const writes = new GroupCommitQueue(db, SQLITE_BATCHES, () => wal.sync(), (c) => bus.publish(c), onError);
+  const writes = new GroupCommitQueue(db, sqliteBatches(sqlite), () => wal.sync(), (c) => bus.publish(c), onError);
   const blobFiles = new BlobFiles(join(opts.dataDir, 'blobs'));
   // Bound once the store exists: the indexer derives text through the message store.
   let textOf: (hash: string) => Promise<SearchText> = () => Promise.reject(new Error('store not ready'));
@@ -123,7 +124,16 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   );
   const store = new SqlStore(
     'sqlite',
-    { db, writes, clock, blobFiles, inlineLimit: opts.inlineLimit ?? 256 * 1024, textIndexer, dialect: 'sqlite' },
+    {
+      db,
+      writes,
+      clock,
+      blobFiles,
+      inlineLimit: opts.inlineLimit ?? 256 * 1024,
+      textIndexer,
+      dialect: 'sqlite',
+      appendStatements: new SqliteAppendStatements(sqlite),
+    },
     bus,
     async () => {
       textIndexer.stop();

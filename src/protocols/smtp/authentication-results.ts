@@ -8,9 +8,18 @@
  * loses legitimate mail that mailing lists and forwarders break (and the sender rarely sees the
  * bounce); Junk keeps it findable while out of the INBOX. `pct` is not sampled: Junk costs little.
  */
-import { authenticate } from 'mailauth';
 import type { Logger } from '../../core/log.ts';
-import type { DnsLookup } from './dns-resolver.ts';
+import { rememberStoreIndex } from '../../mime/index-pool.ts';
+import { PoolUnavailable, registerMainService, runOnPool } from '../../mime/worker-pool.ts';
+import { systemDnsServers, type DnsLookup } from './dns-resolver.ts';
+import {
+  storedMessage,
+  unverified,
+  verifyMessage,
+  type TaskDns,
+  type VerifyTaskInput,
+  type VerifyTaskResult,
+} from './auth-tasks.ts';
 
 export interface AuthCheckInput {
   readonly raw: Buffer;
@@ -32,30 +41,69 @@ export interface AuthCheck {
   readonly summary: string;
 }
 
-function plainIp(ip: string): string {
-  return ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+/**
+ * DNS functions the tests put in, by number: a pool thread asks this thread's function. (The
+ * production resolver is rebuilt on the pool thread instead: see TaskDns.)
+ */
+const lookups = new Map<number, DnsLookup>();
+const lookupIds = new WeakMap<DnsLookup, number>();
+registerMainService('smtp.dns', (id, name, rrtype) => {
+  const lookup = lookups.get(id as number);
+  if (!lookup) return Promise.reject(new Error('unknown DNS function'));
+  return lookup(String(name), String(rrtype));
+});
+
+function taskDns(dns: DnsLookup): TaskDns {
+  const servers = systemDnsServers(dns);
+  if (servers) return { servers };
+  let id = lookupIds.get(dns);
+  if (id === undefined) {
+    id = lookups.size + 1;
+    lookups.set(id, dns);
+    lookupIds.set(dns, id);
+  }
+  return { mainId: id };
 }
 
+const TASKS = new URL('./auth-tasks.ts', import.meta.url).href;
+
+export interface VerifiedMessage {
+  readonly auth: AuthCheck;
+  /** The message to store: our verification headers, `trace`, then the message as received. */
+  readonly stored: Buffer;
+}
+
+/**
+ * Verifies the message and builds what is stored. The SPF/DKIM/DMARC work and the MIME index of
+ * the stored message (handed to the store by content hash: mime/index-pool.ts) are done on a
+ * worker thread; in this thread when the pool is off. Never rejects: a message that cannot be
+ * verified is stored with `Authentication-Results: <host>; none`.
+ */
+export async function verifyForDelivery(input: AuthCheckInput, trace: string, log: Logger): Promise<VerifiedMessage> {
+  const { dns, raw, ...rest } = input;
+  // A view into a larger buffer would clone all of it.
+  const bytes = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Uint8Array.prototype.slice.call(raw);
+  const arg: VerifyTaskInput = { ...rest, raw: bytes, dns: taskDns(dns), trace };
+  let auth: AuthCheck;
+  try {
+    const done = (await runOnPool(TASKS, 'verifyTask', arg)) as VerifyTaskResult & { readonly error?: string };
+    if (done.error !== undefined) log.warn({ err: done.error }, 'message authentication failed; delivering without results');
+    rememberStoreIndex(done.hash, done.index);
+    auth = done.auth;
+  } catch (err) {
+    if (!(err instanceof PoolUnavailable)) log.warn({ err }, 'verification on the worker pool failed; verifying here');
+    auth = await checkAuthentication(input, log);
+  }
+  return { auth, stored: storedMessage(auth, trace, raw) };
+}
+
+/** Verifies in this thread. */
 export async function checkAuthentication(input: AuthCheckInput, log: Logger): Promise<AuthCheck> {
   try {
-    const result = await authenticate(input.raw, {
-      ip: plainIp(input.remoteAddress),
-      helo: input.helo,
-      sender: input.sender,
-      mta: input.hostname,
-      resolver: input.dns,
-      disableBimi: true,
-    });
-    const dmarc = result.dmarc;
-    const dmarcResult = dmarc ? dmarc.status.result : 'none';
-    const policy = dmarc ? dmarc.policy : 'none';
-    const quarantine = dmarcResult === 'fail' && (policy === 'reject' || policy === 'quarantine');
-    const spf = result.spf ? result.spf.status.result : 'none';
-    const dkim = result.dkim.results.map((r) => r.status.result).join(',') || 'none';
-    return { headers: result.headers, quarantine, summary: `spf=${spf} dkim=${dkim} dmarc=${dmarcResult} policy=${policy}` };
+    return await verifyMessage(input);
   } catch (err) {
     // Verification must never cost a message: record that nothing could be checked.
     log.warn({ err }, 'message authentication failed; delivering without results');
-    return { headers: `Authentication-Results: ${input.hostname}; none\r\n`, quarantine: false, summary: 'error' };
+    return unverified(input.hostname);
   }
 }

@@ -9,6 +9,7 @@ import type { ProtocolFactory } from '../../server/protocol.ts';
 import { LISTENER_KINDS } from '../../server/protocol.ts';
 import { systemDnsLookup, type DnsLookup } from './dns-resolver.ts';
 import { createSmtpListener } from './listener.ts';
+import { warmWorkerPool } from '../../mime/worker-pool.ts';
 import { sendRateFor } from '../../delivery/send-rate.ts';
 
 export interface SmtpProtocolOptions {
@@ -21,6 +22,8 @@ export interface SmtpProtocolOptions {
 export function createSmtpProtocol(opts: SmtpProtocolOptions = {}): ProtocolFactory {
   return (ctx, listener) => {
     const implicitTls = LISTENER_KINDS[listener].implicitTls;
+    // Verification and indexing run on worker threads that take a moment to load: start them now.
+    if (listener === 'smtp') warmWorkerPool();
     const smtp = createSmtpListener(
       {
         ctx,

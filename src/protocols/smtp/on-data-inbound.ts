@@ -6,7 +6,7 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { deliverLocally, type LocalRecipient } from '../../delivery/local/deliver.ts';
 import { reportLateFailures } from '../../delivery/local/late-failures.ts';
-import { checkAuthentication } from './authentication-results.ts';
+import { verifyForDelivery } from './authentication-results.ts';
 import { failureReply } from './delivery-replies.ts';
 import { stripForgedResults } from './forged-results.ts';
 import type { SmtpDeps } from './deps.ts';
@@ -29,12 +29,12 @@ export async function onDataInbound(deps: SmtpDeps, stream: SMTPServerDataStream
   }
   if (recipients.length === 0) return smtpReply(451, '4.3.0', 'recipients changed during the transaction; try again');
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-  const auth = await checkAuthentication(
+  const trace = traceHeader(deps, session, state, recipients.map((r) => r.address));
+  const { auth, stored } = await verifyForDelivery(
     { raw, remoteAddress: state.conn.remoteAddress, helo: session.hostNameAppearsAs, sender, hostname: deps.ctx.config.hostname, dns: deps.dns },
+    trace,
     state.conn.log,
   );
-  const trace = traceHeader(deps, session, state, recipients.map((r) => r.address));
-  const stored = Buffer.concat([Buffer.from(auth.headers + trace, 'utf8'), raw]);
   const results = await deliverLocally({ store: deps.ctx.store, log: state.conn.log, outbound: deps.ctx.outbound }, {
     raw: stored,
     sender,

@@ -5,31 +5,38 @@
  */
 import type { Kysely } from 'kysely';
 import type { Change, ChangeDraft } from '../changes.ts';
+import type { SqliteAppendStatements } from './sqlite-append.ts';
 import type { DB } from './tables.ts';
 import type { WriteTx } from './write-queue.ts';
 
+/** `fast`: SQLite's prepared statement for the row (the append path), instead of a kysely query. */
 export async function recordChange(
   tx: WriteTx,
   accountId: number,
   draft: ChangeDraft,
   now: number,
   reservedSeq?: number,
+  fast?: SqliteAppendStatements,
 ): Promise<Change> {
   const seq = reservedSeq ?? (await reserveSeq(tx, accountId));
   const change = { ...draft, accountId, seq } as Change;
   const { kind, mailboxId, modseq, seq: _seq, accountId: _a, ...data } = change;
-  await tx.db
-    .insertInto('change_log')
-    .values({
-      account_id: accountId,
-      seq,
-      mailbox_id: mailboxId,
-      modseq,
-      kind,
-      data: JSON.stringify(data),
-      created_at: now,
-    })
-    .execute();
+  if (fast) {
+    fast.insertChange({ accountId, seq, mailboxId, modseq, kind, data: JSON.stringify(data), createdAt: now });
+  } else {
+    await tx.db
+      .insertInto('change_log')
+      .values({
+        account_id: accountId,
+        seq,
+        mailbox_id: mailboxId,
+        modseq,
+        kind,
+        data: JSON.stringify(data),
+        created_at: now,
+      })
+      .execute();
+  }
   tx.emit(change);
   return change;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { BlobFiles } from '../blobs/blob-files.ts';
 import type { PopLocks } from './pg-pop-locks.ts';
+import type { SqliteAppendStatements } from './sqlite-append.ts';
 import type { DB } from './tables.ts';
 import type { WriteRunner } from './write-queue.ts';
 
@@ -17,6 +18,8 @@ export interface SqlContext {
   readonly textIndexer?: { schedule(): void; settle(): Promise<void> };
   /** Which SQL dialect `db` speaks (for the few statements that differ). */
   readonly dialect: 'sqlite' | 'postgres';
+  /** SQLite: the append's statements prepared once, run on the write queue's connection. */
+  readonly appendStatements?: SqliteAppendStatements;
   /** POP3 maildrop locks shared by several nodes (absent: an in-process lock, one node). */
   readonly popLocks?: PopLocks;
 }

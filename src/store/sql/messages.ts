@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { PkError } from '../../core/errors.ts';
 import { LIMITS } from '../../core/limits.ts';
-import { crlfLength } from '../../mime/crlf.ts';
+import { searchTextOf, storeIndexOf } from '../../mime/index-pool.ts';
 import { submissionIdentity } from '../../mime/submission-identity.ts';
 import type { MessageIndex, SearchText } from '../../mime/types.ts';
-import { loadIndexer, searchText } from './text-index.ts';
+import { searchText } from './text-index.ts';
 import { bufferReader } from '../blobs/memory-blob.ts';
 import { FLAG_DELETED, applyFlags, flagList, keywordsFromColumn, keywordsToColumn, parseFlags, sameFlags } from '../flags.ts';
 import type {
@@ -171,37 +171,40 @@ export class SqlMessages implements MessageStore {
   ): Promise<void> {
     const total = prepared.reduce((n, p) => n + p.raw.length, 0);
     const t = tally(prepared.map((p) => ({ sysflags: p.flags.bits, size: p.raw.length })));
-    const alloc = await applyTally(tx, accountId, mailboxId, t, 1, prepared.length);
-    const seq = await chargeAccount(tx, accountId, total, prepared.length);
+    // SQLite: the same statements, prepared once (sqlite-append.ts).
+    const fast = this.ctx.appendStatements;
+    const alloc = fast
+      ? fast.addToMailbox(accountId, mailboxId, t, prepared.length)
+      : await applyTally(tx, accountId, mailboxId, t, 1, prepared.length);
+    const seq = fast ? fast.chargeAccount(accountId, total, prepared.length) : await chargeAccount(tx, accountId, total, prepared.length);
     const news = [];
     let uid = alloc.firstUid;
     for (const p of prepared) {
       const blobId = await this.referenceBlob(tx, p.hash, p.raw, p.blob, now);
       const keywords = keywordsToColumn(p.flags.keywords);
-      const row = await tx.db
-        .insertInto('messages')
-        .values({
-          account_id: accountId,
-          mailbox_id: mailboxId,
-          uid,
-          modseq: alloc.modseq,
-          sysflags: p.flags.bits,
-          keywords,
-          internal_date: p.internalDate,
-          saved_at: now,
-          size: p.raw.length,
-          blob_hash: p.hash,
-          blob_id: blobId,
-          email_id: p.emailId,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      news.push({ id: row.id, uid, flags: flagList(p.flags.bits, keywords), size: p.raw.length, internalDate: p.internalDate });
-      out.set(p, { id: row.id, uid, uidValidity: alloc.uidValidity, modseq: alloc.modseq, size: p.raw.length });
-      if (p.submitted && p.identity !== null) await rememberSubmittedCopy(tx, accountId, p.identity, row.id, now);
+      const values = {
+        account_id: accountId,
+        mailbox_id: mailboxId,
+        uid,
+        modseq: alloc.modseq,
+        sysflags: p.flags.bits,
+        keywords,
+        internal_date: p.internalDate,
+        saved_at: now,
+        size: p.raw.length,
+        blob_hash: p.hash,
+        blob_id: blobId,
+        email_id: p.emailId,
+      };
+      const id = fast
+        ? fast.insertMessage(values)
+        : (await tx.db.insertInto('messages').values(values).returning('id').executeTakeFirstOrThrow()).id;
+      news.push({ id, uid, flags: flagList(p.flags.bits, keywords), size: p.raw.length, internalDate: p.internalDate });
+      out.set(p, { id, uid, uidValidity: alloc.uidValidity, modseq: alloc.modseq, size: p.raw.length });
+      if (p.submitted && p.identity !== null) await rememberSubmittedCopy(tx, accountId, p.identity, id, now);
       uid++;
     }
-    await recordChange(tx, accountId, { kind: 'new', mailboxId, modseq: alloc.modseq, messages: news }, now, seq);
+    await recordChange(tx, accountId, { kind: 'new', mailboxId, modseq: alloc.modseq, messages: news }, now, seq, fast);
   }
 
   listFlags(mailboxId: number): Promise<MessageFlagsRow[]> {
@@ -363,7 +366,7 @@ export class SqlMessages implements MessageStore {
   /** The decoded search text of a stored message, derived from its bytes. */
   async textOf(hash: string): Promise<SearchText> {
     const raw = await (await this.open(hash)).read();
-    return (await (await loadIndexer())(raw)).text;
+    return searchTextOf(raw);
   }
 
   private async blobKnown(hash: string): Promise<boolean> {
@@ -372,33 +375,46 @@ export class SqlMessages implements MessageStore {
   }
 
   private async prepareBlob(hash: string, raw: Buffer): Promise<PreparedBlob> {
-    const { index } = await (await loadIndexer())(raw);
+    // Parsed on the worker pool (mime/index-pool.ts) while the event loop serves others.
+    const blob = await storeIndexOf(raw, hash);
     if (raw.length > this.ctx.inlineLimit) await this.ctx.blobFiles.writeDurable(hash, raw);
-    return { indexJson: JSON.stringify(index), crlfSize: crlfLength(raw) };
+    return blob;
   }
 
   /** Takes a reference on the blob (creating its row for a first copy); returns its rowid. */
   private async referenceBlob(tx: WriteTx, hash: string, raw: Buffer, prepared: PreparedBlob | null, now: number): Promise<number> {
+    const fast = this.ctx.appendStatements;
     if (!prepared) {
-      const known = await tx.db
-        .updateTable('blobs')
-        .set((eb) => ({ refcount: eb('refcount', '+', 1) }))
-        .where('hash', '=', hash)
-        .returning(sql<number>`rowid`.as('rowid'))
-        .executeTakeFirst();
-      if (known) return Number(known.rowid);
+      if (fast) {
+        const rowid = fast.referenceKnownBlob(hash);
+        if (rowid !== null) return rowid;
+      } else {
+        const known = await tx.db
+          .updateTable('blobs')
+          .set((eb) => ({ refcount: eb('refcount', '+', 1) }))
+          .where('hash', '=', hash)
+          .returning(sql<number>`rowid`.as('rowid'))
+          .executeTakeFirst();
+        if (known) return Number(known.rowid);
+      }
     }
     // New bytes (prepared before the op), or known bytes whose last reference went meanwhile (rare).
     const blob = prepared ?? (await this.prepareBlob(hash, raw));
     // Idempotent; also guards against the file having been swept with an earlier last reference.
     if (raw.length > this.ctx.inlineLimit) await this.ctx.blobFiles.writeDurable(hash, raw);
+    const data = raw.length > this.ctx.inlineLimit ? null : raw;
+    if (fast) {
+      const { rowid, fresh } = fast.insertBlob({ hash, size: raw.length, data, indexJson: blob.indexJson, createdAt: now, crlfSize: blob.crlfSize });
+      if (fresh) tx.afterCommit(() => this.ctx.textIndexer?.schedule());
+      return rowid;
+    }
     const row = await tx.db
       .insertInto('blobs')
       .values({
         hash,
         size: raw.length,
         refcount: 1,
-        data: raw.length > this.ctx.inlineLimit ? null : raw,
+        data,
         index_json: blob.indexJson,
         created_at: now,
         crlf_size: blob.crlfSize,
