@@ -11,7 +11,7 @@
  * BENCH_SMTP_REUSE=0 (skip the smtp-source -d variant), BENCH_SMTP_GREET_PAUSE=0 (diagnosis),
  * BENCH_WEB=0 to skip the web inbox part, BENCH_WEB_MESSAGES (10000), BENCH_WEB_RUNS (7).
  * BENCH_PG=0 to skip the PostgreSQL part (bench/pg/), BENCH_PG_APPENDS (2000), BENCH_PG_IDLERS (1,50),
- * BENCH_PG_IDLE_SAMPLES (300), BENCH_PG_MESSAGES (1000), BENCH_PG_SECONDS (8), BENCH_PG_ROUNDS (5).
+ * BENCH_PG_IDLE_SAMPLES (500), BENCH_PG_MESSAGES (1000), BENCH_PG_SECONDS (8), BENCH_PG_ROUNDS (5).
  */
 import { benchImap, printImapTable, type ImapBenchOptions } from './imap/index.ts';
 import { benchPg, printPgTables, type PgBenchOptions } from './pg/index.ts';
@@ -92,11 +92,11 @@ if (process.env.BENCH_WEB !== '0') {
 }
 
 if (process.env.BENCH_PG !== '0') {
-  const concurrent = num('BENCH_PG_APPENDS', 2_000, 200);
+  const concurrent = num('BENCH_PG_APPENDS', 2_000, 150);
   const opts: PgBenchOptions = {
-    appends: { concurrent, single: Math.max(50, Math.round(concurrent / 5)), rounds: num('BENCH_PG_ROUNDS', 5, 2) },
+    appends: { concurrent, single: Math.max(30, Math.round(concurrent / 5)), rounds: num('BENCH_PG_ROUNDS', 5, 2) },
     idlers: (process.env.BENCH_PG_IDLERS ?? '1,50').split(',').map(Number),
-    idleSamples: num('BENCH_PG_IDLE_SAMPLES', 300, 30),
+    idleSamples: num('BENCH_PG_IDLE_SAMPLES', 500, 30),
     load: { clients: 16, seconds: num('BENCH_PG_SECONDS', 8, 2), messages: num('BENCH_PG_MESSAGES', 1_000, 50) },
     loadRounds: num('BENCH_PG_ROUNDS', 5, 2),
   };

@@ -7,9 +7,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { admin } from './db.ts';
-import { cpuSeconds } from '../smtp/servers.ts';
 
-export { cpuSeconds };
+/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) "; in clock ticks (100 a second).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 interface PgProcess {
   readonly kind: 'backend' | 'background';

@@ -37,7 +37,11 @@ export async function idleLatency(changerPort: number, idlerPort: number, idlers
   const dones: { done(): Promise<unknown> }[] = [];
   const heardAt: (number | null)[] = new Array<number | null>(idlers).fill(null);
   let onHeard: (() => void) | null = null;
+  let changer: ImapClient | null = null;
   try {
+    // Message 1 starts without \Seen, so the first `+FLAGS` below is a change (a no-op STORE notifies nobody).
+    changer = await ImapClient.session(changerPort, IDLE_USER, PASSWORD, 'INBOX');
+    await changer.ok('STORE 1 -FLAGS.SILENT (\\Seen)');
     for (let i = 0; i < idlers; i += 10) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(10, idlers - i) }, () => ImapClient.session(idlerPort, IDLE_USER, PASSWORD, 'INBOX')),
@@ -53,8 +57,6 @@ export async function idleLatency(changerPort: number, idlerPort: number, idlers
       };
     });
     for (const c of clients) dones.push(await c.idle());
-    const changer = await ImapClient.session(changerPort, IDLE_USER, PASSWORD, 'INBOX');
-    clients.push(changer);
     const all: number[] = [];
     const last: number[] = [];
     let missed = 0;
@@ -85,6 +87,7 @@ export async function idleLatency(changerPort: number, idlerPort: number, idlers
     await Promise.all(dones.map((d) => d.done()));
     return { idlers, all: spread(all), last: spread(last), missed };
   } finally {
+    changer?.close();
     for (const c of clients) c.close();
   }
 }

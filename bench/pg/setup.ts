@@ -18,10 +18,11 @@ export const IDLE_MESSAGES = 20;
 
 export const loadUser = (i: number): string => `load${String(i + 1).padStart(2, '0')}@${DOMAIN}`;
 
-async function account(store: Store, address: string, messages: number): Promise<void> {
+/** An account with `messages` 10 KB messages in its INBOX, every `seenEvery`th one \Seen (0: none). */
+async function account(store: Store, address: string, messages: number, seenEvery: number): Promise<void> {
   const acc = await store.accounts.create({ address, passwordHash: cheapHash(PASSWORD) });
   const inbox = (await store.mailboxes.get(acc.id, 'INBOX'))!;
-  await appendAll(store, acc.id, inbox.id, messages, (n) => benchMessage10k(n), (n) => n % 4 === 0);
+  await appendAll(store, acc.id, inbox.id, messages, (n) => benchMessage10k(n), (n) => seenEvery > 0 && n % seenEvery === 0);
 }
 
 /**
@@ -38,8 +39,9 @@ export async function provision(
   try {
     const t0 = performance.now();
     await store.domains.add(DOMAIN);
-    await account(store, IDLE_USER, IDLE_MESSAGES);
-    for (let i = 0; i < loadUsers; i++) await account(store, loadUser(i), loadMessages);
+    // None \Seen: the IDLE runs' first `STORE 1 +FLAGS (\Seen)` must be a change.
+    await account(store, IDLE_USER, IDLE_MESSAGES, 0);
+    for (let i = 0; i < loadUsers; i++) await account(store, loadUser(i), loadMessages, 4);
     await store.idle();
     log(`  provisioned ${where.storeUrl ? 'PostgreSQL' : 'SQLite'}: ${loadUsers} x ${loadMessages} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
