@@ -57,7 +57,9 @@ export function fromStoreError(err: unknown): ApiError | null {
     case 'TooBig':
       return new ApiError(413, 'too-big', err.message);
     case 'Unavailable':
-      return new ApiError(503, 'unavailable', err.message);
+      // The store's own words name the database and its address: not for browsers. Clients
+      // retry (the web app does); a database restart takes seconds.
+      return new ApiError(503, 'unavailable', 'the mail store is temporarily unavailable; try again in a moment', { 'retry-after': '5' });
   }
 }
 

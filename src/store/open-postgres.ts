@@ -19,6 +19,7 @@ import { FtsIndexer } from './sql/fts-indexer.ts';
 import { migratePostgres } from './sql/migrate-postgres.ts';
 import { PgChangeFeed } from './sql/pg-change-feed.ts';
 import { PgPopLocks } from './sql/pg-pop-locks.ts';
+import { typedLoss, unavailableOnLoss } from './sql/pg-unavailable-pool.ts';
 import { pgWriteQueue } from './sql/pg-write-runner.ts';
 import { SqlStore } from './sql/sql-store.ts';
 import type { DB } from './sql/tables.ts';
@@ -81,9 +82,10 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Stor
   const onError = opts.onError ?? (() => undefined);
   await migratePostgresUrl(opts.url, clock.now());
   const pool = new pg.Pool({ ...pgClientConfig(opts.url, 'postkontor'), max: opts.poolSize ?? 10 });
-  // An idle pooled connection that breaks (PostgreSQL restarted) must not crash the process.
-  pool.on('error', onError);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // A pooled connection that breaks (PostgreSQL restarted) must not crash the process; every
+  // query that fails for want of a database rejects with Unavailable (sql/pg-unavailable-pool.ts).
+  pool.on('error', (err) => onError(typedLoss(err)));
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: unavailableOnLoss(pool, onError) }) });
   const bus = new ChangeBus(onError);
   const readSince = (accountId: number, afterSeq: number, limit: number) =>
     readChangesSince(db, accountId, afterSeq, limit);

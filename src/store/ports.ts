@@ -335,6 +335,12 @@ export interface PopDownloadRecord {
 
 /** The exclusive-access lock on an account's maildrop (RFC 1939 §8). */
 export interface PopLock {
+  /**
+   * Resolves while the lock is still held; rejects with Unavailable when it was lost meanwhile
+   * (PostgreSQL restarted or the lock's connection broke, so another session may hold it now).
+   * The UPDATE state runs it before applying anything.
+   */
+  verify(): Promise<void>;
   /** Idempotent. */
   release(): Promise<void>;
 }

@@ -340,8 +340,13 @@ export class ImapSession {
       if (view.readOnly) {
         for (const uid of out.arrived) this.recent.add(uid);
       } else {
-        const claim = await this.ctx.store.mailboxes.claimRecent(this.account.id, view.mailboxId);
-        for (const uid of out.arrived) if (uid > claim.previous) this.recent.add(uid);
+        // The view has moved on: its lines go out even when \Recent cannot be claimed (the
+        // database is away), else this client would never hear of these messages.
+        const claim = await this.ctx.store.mailboxes.claimRecent(this.account.id, view.mailboxId).catch((err: unknown) => {
+          this.conn.log.warn({ err }, 'claiming \\Recent failed');
+          return null;
+        });
+        if (claim) for (const uid of out.arrived) if (uid > claim.previous) this.recent.add(uid);
       }
       const exists = out.lines.findIndex((l) => l.endsWith(' EXISTS'));
       if (exists >= 0 || this.recent.size !== before) {

@@ -22,7 +22,7 @@ import { capabilities } from './capabilities.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { CommandSpec, PopState } from './commands/types.ts';
 import type { PopMaildrop } from './maildrop.ts';
-import { PopError, storeErrorToPop } from './pop-error.ts';
+import { popError, PopError, storeErrorToPop } from './pop-error.ts';
 import { SessionOutput } from './session-output.ts';
 import { parseCommandLine, shown, WireError, type CommandLine } from './wire/command.ts';
 import { LineReader, type LineEvent } from './wire/line-reader.ts';
@@ -231,6 +231,12 @@ export class PopSession {
     this.state = 'transaction';
     this.conn.session.user = account.address;
     return true;
+  }
+
+  /** Rejects (Unavailable) when the maildrop lock was lost since login: UPDATE must not run. */
+  async verifyLock(): Promise<void> {
+    if (!this.lock) throw popError('the maildrop lock is not held', 'SYS/TEMP');
+    await this.lock.verify();
   }
 
   async releaseLock(): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { plaintextAllowed } from '../../auth/plaintext-policy.ts';
+import { isPkError } from '../../core/errors.ts';
 import type { Connection } from '../../server/protocol.ts';
 import type { SmtpDeps } from './deps.ts';
 import { onAuth } from './on-auth.ts';
@@ -21,7 +22,13 @@ import { SmtpConnection } from './smtp-connection.ts';
 /** RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes for the next command. */
 const IDLE_TIMEOUT_MS = 5 * 60 * 1000;
 
-function internalError(session: SMTPServerSession, err: unknown): SmtpReply {
+function internalError(session: SMTPServerSession, err: unknown, auth: boolean): SmtpReply {
+  if (isPkError(err, 'Unavailable')) {
+    // The mail store is away (PostgreSQL restarting): a temporary refusal, not a bug. RFC 4954
+    // §6 names 454 4.7.0 for a temporary failure of AUTH.
+    stateOf(session).conn.log.warn({ err }, 'SMTP hook: store unavailable');
+    return auth ? smtpReply(454, '4.7.0', 'temporary authentication failure; try again later') : smtpReply(451, '4.3.0', 'mail store temporarily unavailable; try again later');
+  }
   stateOf(session).conn.log.error({ err }, 'SMTP hook failed');
   return smtpReply(451, '4.3.0', 'internal error; try again later');
 }
@@ -30,10 +37,11 @@ function settle<T>(
   session: SMTPServerSession,
   work: () => Promise<T | SmtpReply>,
   done: (err: Error | null, value?: T) => void,
+  auth = false,
 ): void {
   work().then(
     (value) => (value instanceof SmtpReply ? done(value) : done(null, value)),
-    (err: unknown) => done(internalError(session, err)),
+    (err: unknown) => done(internalError(session, err, auth)),
   );
 }
 
@@ -65,7 +73,7 @@ export function createSmtpListener(deps: SmtpDeps, implicitTls: boolean): SmtpLi
     disableReverseLookup: true,
     socketTimeout: IDLE_TIMEOUT_MS,
     onAuth(auth, session, callback) {
-      settle(session, () => onAuth(deps, auth, session), (err, response) => callback(err, response));
+      settle(session, () => onAuth(deps, auth, session), (err, response) => callback(err, response), true);
     },
     onMailFrom(address, session, callback) {
       settle(session, () => onMailFrom(deps, address, session), (err) => callback(err));

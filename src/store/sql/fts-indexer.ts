@@ -22,6 +22,8 @@ const QUIET_MS = 150;
  * interval), so that the on-the-spot text derivation of pending blobs in a search stays bounded.
  */
 const MAX_BACKLOG = 20_000;
+/** After a failed batch (the database went away), the next try waits this long. */
+const FAILED_RETRY_MS = 2000;
 
 export class FtsIndexer {
   private timer: NodeJS.Timeout | null = null;
@@ -63,9 +65,9 @@ export class FtsIndexer {
     this.arm();
   }
 
-  private arm(): void {
+  private arm(delayMs = QUIET_MS): void {
     if (this.timer || this.stopped) return;
-    this.timer = setTimeout(() => this.tick(), QUIET_MS);
+    this.timer = setTimeout(() => this.tick(), delayMs);
     this.timer.unref();
   }
 
@@ -76,7 +78,13 @@ export class FtsIndexer {
       this.arm();
       return;
     }
-    this.running = this.running.then(() => this.run(false)).catch(this.onError);
+    this.running = this.running
+      .then(() => this.run(false))
+      .catch((err: unknown) => {
+        this.onError(err);
+        // The database may be away for a while: what is pending is tried again later.
+        this.arm(FAILED_RETRY_MS);
+      });
   }
 
   private busy(): boolean {

@@ -19,7 +19,10 @@ import { CHANGE_CHANNEL } from './pg-write-runner.ts';
 
 const PAGE = 1000;
 const MIN_BACKOFF_MS = 50;
-const MAX_BACKOFF_MS = 5000;
+/** A restarted PostgreSQL is heard from within this of its coming back (attempts are cheap). */
+const MAX_BACKOFF_MS = 2000;
+/** How soon a catch-up read (or a starting point) that failed for want of a database runs again. */
+const RETRY_READ_MS = 1000;
 
 interface AccountFeed {
   /** Last seq published here; null until the starting point is known. */
@@ -80,7 +83,14 @@ export class PgChangeFeed {
     const known = this.known.get(accountId);
     const feed: AccountFeed = { delivered: known ?? null, arrivedMin: null, reading: null, again: false };
     this.accounts.set(accountId, feed);
-    if (known !== undefined) return;
+    if (known === undefined) this.findStart(accountId, feed);
+  }
+
+  /**
+   * Reads where a new subscriber's feed starts. While the database is away it tries again (a
+   * subscriber that came just before an outage still gets what is committed after it).
+   */
+  private findStart(accountId: number, feed: AccountFeed): void {
     void this.deps.lastSeq(accountId).then(
       (base) => {
         if (this.accounts.get(accountId) !== feed) return;
@@ -91,7 +101,14 @@ export class PgChangeFeed {
       },
       (err: unknown) => {
         this.deps.onError(err);
-        if (this.accounts.get(accountId) === feed) this.accounts.delete(accountId);
+        if (this.closed || this.accounts.get(accountId) !== feed) return;
+        if (!this.deps.bus.hasListeners(accountId)) {
+          this.accounts.delete(accountId);
+          return;
+        }
+        setTimeout(() => {
+          if (!this.closed && this.accounts.get(accountId) === feed && feed.delivered === null) this.findStart(accountId, feed);
+        }, RETRY_READ_MS).unref();
       },
     );
   }
@@ -170,7 +187,7 @@ export class PgChangeFeed {
       if (!this.closed) {
         setTimeout(() => {
           if (!this.closed && this.accounts.get(accountId) === feed) this.catchUp(accountId, feed);
-        }, 1000).unref();
+        }, RETRY_READ_MS).unref();
       }
     }
   }

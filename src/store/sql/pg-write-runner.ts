@@ -15,7 +15,7 @@
  * - a lost connection reported as Unavailable (the protocols answer with temporary errors).
  */
 import { sql, type Kysely } from 'kysely';
-import { PkError } from '../../core/errors.ts';
+import { isPkError, PkError } from '../../core/errors.ts';
 import type { Change } from '../changes.ts';
 import type { DB } from './tables.ts';
 import { GroupCommitQueue, type BatchDialect } from './write-queue.ts';
@@ -29,15 +29,21 @@ function isRetryable(err: unknown): boolean {
   return code === '40001' || code === '40P01';
 }
 
-/** Connection-level failures (server gone, restarting, refusing): the store is unavailable. */
+/**
+ * Connection-level failures (server gone, restarting, refusing, out of connection slots): the
+ * store is unavailable. A PkError is already typed and is not one of these.
+ */
 export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  if (!(err instanceof Error) || err instanceof PkError) return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && /^(08|57P0|53300|ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)/.test(code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(err.message);
+  if (typeof code === 'string' && /^(08|57P0|53300|ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN)/.test(code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed/i.test(
+    err.message,
+  );
 }
 
 export function unavailable(err: unknown): PkError {
+  if (isPkError(err, 'Unavailable')) return err;
   return new PkError('PK_ERR_STORE_UNAVAILABLE', `the database is unavailable: ${(err as Error).message}`, {
     cause: err,
   });
