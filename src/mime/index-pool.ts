@@ -8,7 +8,8 @@ import { PoolUnavailable, runOnPool } from './worker-pool.ts';
 
 export type { StoreIndex } from './index-tasks.ts';
 
-const TASKS = new URL('./index-tasks.ts', import.meta.url).href;
+/** The worker-pool task module (warmWorkerPool takes it too). */
+export const INDEX_TASKS = new URL('./index-tasks.ts', import.meta.url).href;
 
 /** The tasks in this thread; loaded on first need, so that CLI commands start fast. */
 let local: Promise<typeof import('./index-tasks.ts')> | undefined;
@@ -23,7 +24,7 @@ function own(raw: Uint8Array): Uint8Array {
 
 async function onPool<T>(fn: 'storeIndexTask' | 'searchTextTask', raw: Uint8Array): Promise<T> {
   try {
-    return (await runOnPool(TASKS, fn, own(raw))) as T;
+    return (await runOnPool(INDEX_TASKS, fn, own(raw))) as T;
   } catch (err) {
     if (!(err instanceof PoolUnavailable)) throw err;
     local ??= import('./index-tasks.ts');

@@ -21,15 +21,28 @@ const callMain: CallMain = (svc, ...args) =>
     port.postMessage({ t: 'call', id, svc, args } satisfies FromWorker);
   });
 
+function loaded(mod: string): Promise<Record<string, unknown>> {
+  let m = modules.get(mod);
+  if (!m) {
+    m = import(mod) as Promise<Record<string, unknown>>;
+    modules.set(mod, m);
+  }
+  return m;
+}
+
+async function load(mod: string): Promise<void> {
+  try {
+    await loaded(mod);
+    port.postMessage({ t: 'loaded', mod } satisfies FromWorker);
+  } catch {
+    // Never reported as loaded: its tasks keep running in the main thread.
+  }
+}
+
 async function run(id: number, mod: string, fn: string, arg: unknown): Promise<void> {
   let reply: FromWorker;
   try {
-    let m = modules.get(mod);
-    if (!m) {
-      m = import(mod) as Promise<Record<string, unknown>>;
-      modules.set(mod, m);
-    }
-    const task = (await m)[fn];
+    const task = (await loaded(mod))[fn];
     if (typeof task !== 'function') throw new Error(`${mod} has no task ${fn}`);
     reply = { t: 'done', id, ok: true, value: await (task as TaskFn)(arg, callMain) };
   } catch (err) {
@@ -41,6 +54,10 @@ async function run(id: number, mod: string, fn: string, arg: unknown): Promise<v
 port.on('message', (m: ToWorker) => {
   if (m.t === 'run') {
     void run(m.id, m.mod, m.fn, m.arg);
+    return;
+  }
+  if (m.t === 'load') {
+    void load(m.mod);
     return;
   }
   const call = calls.get(m.id);

@@ -11,7 +11,9 @@
  * idle, so the pool never keeps a process alive; the first task starts them.
  *
  * Every caller keeps an in-thread path: `runOnPool` rejects with PoolUnavailable when the pool is
- * off (PK_WORKER_THREADS=0) or a worker died, and the caller then does the work itself.
+ * off (PK_WORKER_THREADS=0), a worker died, or no thread has loaded the task's module yet (loading
+ * takes a few hundred ms: the first messages after start-up do not wait for it), and the caller
+ * then does the work itself.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -32,10 +34,12 @@ export interface WireError {
 }
 
 export type ToWorker =
+  | { readonly t: 'load'; readonly mod: string }
   | { readonly t: 'run'; readonly id: number; readonly mod: string; readonly fn: string; readonly arg: unknown }
   | { readonly t: 'ret'; readonly id: number; readonly ok: boolean; readonly value?: unknown; readonly error?: WireError };
 
 export type FromWorker =
+  | { readonly t: 'loaded'; readonly mod: string }
   | { readonly t: 'done'; readonly id: number; readonly ok: boolean; readonly value?: unknown; readonly error?: WireError }
   | { readonly t: 'call'; readonly id: number; readonly svc: string; readonly args: unknown[] };
 
@@ -67,6 +71,9 @@ interface Task {
 
 class PoolWorker {
   readonly tasks = new Map<number, Task>();
+  /** Task modules this thread has loaded, and those asked for. */
+  readonly loaded = new Set<string>();
+  private readonly asked = new Set<string>();
   dead = false;
   private readonly worker: Worker;
 
@@ -82,6 +89,13 @@ class PoolWorker {
     this.worker.unref();
   }
 
+  /** Has the thread load `mod` (once); tasks of it go elsewhere until it has. */
+  load(mod: string): void {
+    if (this.asked.has(mod)) return;
+    this.asked.add(mod);
+    this.worker.postMessage({ t: 'load', mod } satisfies ToWorker);
+  }
+
   run(id: number, mod: string, fn: string, arg: unknown, task: Task): void {
     if (this.tasks.size === 0) this.worker.ref();
     this.tasks.set(id, task);
@@ -91,6 +105,10 @@ class PoolWorker {
   private onMessage(m: FromWorker): void {
     if (m.t === 'call') {
       void this.serve(m.id, m.svc, m.args);
+      return;
+    }
+    if (m.t === 'loaded') {
+      this.loaded.add(m.mod);
       return;
     }
     const task = this.tasks.get(m.id);
@@ -136,10 +154,20 @@ class WorkerPool {
     return this.workers.length;
   }
 
+  /** Threads start loading `mod` now. */
+  load(mod: string): void {
+    for (const w of this.workers) w.load(mod);
+  }
+
   run(mod: string, fn: string, arg: unknown): Promise<unknown> {
     let best: PoolWorker | undefined;
-    for (const w of this.workers) if (!best || w.tasks.size < best.tasks.size) best = w;
-    if (!best) return Promise.reject(new PoolUnavailable('no worker threads'));
+    for (const w of this.workers) {
+      if (w.loaded.has(mod) && (!best || w.tasks.size < best.tasks.size)) best = w;
+    }
+    if (!best) {
+      this.load(mod);
+      return Promise.reject(new PoolUnavailable(this.workers.length ? 'worker threads still loading' : 'no worker threads'));
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => best.run(id, mod, fn, arg, { resolve, reject }));
   }
@@ -158,9 +186,13 @@ function poolSize(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-/** Starts the pool's threads now (they take a few hundred ms to load), e.g. when a listener opens. */
-export function warmWorkerPool(): void {
+/**
+ * Starts the pool's threads now, loading these task modules (file URLs), e.g. when a listener
+ * opens: until a thread has loaded a module, its tasks run in the caller's thread.
+ */
+export function warmWorkerPool(modules: readonly string[] = []): void {
   if (pool === undefined) pool = poolSize() > 0 ? new WorkerPool(poolSize()) : null;
+  for (const mod of modules) pool?.load(mod);
 }
 
 /**

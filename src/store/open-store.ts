@@ -20,6 +20,7 @@ import { SqlStore } from './sql/sql-store.ts';
 import { migrateSqlite, sqliteSchemaVersion } from './sql/migrate-sqlite.ts';
 import { cachingDatabase } from './sql/sqlite-database.ts';
 import { SqliteAppendStatements } from './sql/sqlite-append.ts';
+import { directReads } from './sql/sqlite-reads.ts';
 import type { DB } from './sql/tables.ts';
 import { FtsIndexer } from './sql/fts-indexer.ts';
 import { WalSync } from './sql/wal-sync.ts';
@@ -133,6 +134,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       textIndexer,
       dialect: 'sqlite',
       appendStatements: new SqliteAppendStatements(sqlite),
+      directReads: directReads(sqlite, writes),
     },
     bus,
     async () => {

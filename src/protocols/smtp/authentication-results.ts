@@ -65,7 +65,8 @@ function taskDns(dns: DnsLookup): TaskDns {
   return { mainId: id };
 }
 
-const TASKS = new URL('./auth-tasks.ts', import.meta.url).href;
+/** The worker-pool task module (index.ts warms the pool with it). */
+export const AUTH_TASKS = new URL('./auth-tasks.ts', import.meta.url).href;
 
 export interface VerifiedMessage {
   readonly auth: AuthCheck;
@@ -86,7 +87,7 @@ export async function verifyForDelivery(input: AuthCheckInput, trace: string, lo
   const arg: VerifyTaskInput = { ...rest, raw: bytes, dns: taskDns(dns), trace };
   let auth: AuthCheck;
   try {
-    const done = (await runOnPool(TASKS, 'verifyTask', arg)) as VerifyTaskResult & { readonly error?: string };
+    const done = (await runOnPool(AUTH_TASKS, 'verifyTask', arg)) as VerifyTaskResult & { readonly error?: string };
     if (done.error !== undefined) log.warn({ err: done.error }, 'message authentication failed; delivering without results');
     rememberStoreIndex(done.hash, done.index);
     auth = done.auth;

@@ -10,6 +10,8 @@ import { LISTENER_KINDS } from '../../server/protocol.ts';
 import { systemDnsLookup, type DnsLookup } from './dns-resolver.ts';
 import { createSmtpListener } from './listener.ts';
 import { warmWorkerPool } from '../../mime/worker-pool.ts';
+import { INDEX_TASKS } from '../../mime/index-pool.ts';
+import { AUTH_TASKS } from './authentication-results.ts';
 import { sendRateFor } from '../../delivery/send-rate.ts';
 
 export interface SmtpProtocolOptions {
@@ -23,7 +25,7 @@ export function createSmtpProtocol(opts: SmtpProtocolOptions = {}): ProtocolFact
   return (ctx, listener) => {
     const implicitTls = LISTENER_KINDS[listener].implicitTls;
     // Verification and indexing run on worker threads that take a moment to load: start them now.
-    if (listener === 'smtp') warmWorkerPool();
+    if (listener === 'smtp') warmWorkerPool([AUTH_TASKS, INDEX_TASKS]);
     const smtp = createSmtpListener(
       {
         ctx,

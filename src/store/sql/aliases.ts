@@ -5,6 +5,8 @@ import type { Alias, AliasStore, Recipients } from '../ports.ts';
 import type { Account } from '../types.ts';
 import type { SqlContext } from './context.ts';
 import { toAccount } from './rows.ts';
+import type { AccountsTable } from './tables.ts';
+import type { Selectable } from 'kysely';
 
 /** How many alias hops delivery follows before it gives up on a chain. */
 const MAX_DEPTH = 10;
@@ -78,7 +80,10 @@ export class SqlAliases implements AliasStore {
     const visit = async (address: string, depth: number): Promise<void> => {
       if (visited.has(address) || depth > MAX_DEPTH) return;
       visited.add(address);
-      const account = await this.ctx.db.selectFrom('accounts').selectAll().where('address', '=', address).executeTakeFirst();
+      const direct = this.ctx.directReads?.();
+      const account = direct
+        ? direct.get<Selectable<AccountsTable>>('SELECT * FROM accounts WHERE address = ?', address)
+        : await this.ctx.db.selectFrom('accounts').selectAll().where('address', '=', address).executeTakeFirst();
       if (account) {
         accounts.set(address, toAccount(account));
         return;

@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { BlobFiles } from '../blobs/blob-files.ts';
 import type { PopLocks } from './pg-pop-locks.ts';
 import type { SqliteAppendStatements } from './sqlite-append.ts';
+import type { DirectReads } from './sqlite-reads.ts';
 import type { DB } from './tables.ts';
 import type { WriteRunner } from './write-queue.ts';
 
@@ -20,6 +21,8 @@ export interface SqlContext {
   readonly dialect: 'sqlite' | 'postgres';
   /** SQLite: the append's statements prepared once, run on the write queue's connection. */
   readonly appendStatements?: SqliteAppendStatements;
+  /** SQLite: prepared statements for hot reads, or null while a write batch holds the connection. */
+  readonly directReads?: () => DirectReads | null;
   /** POP3 maildrop locks shared by several nodes (absent: an in-process lock, one node). */
   readonly popLocks?: PopLocks;
 }

@@ -30,6 +30,8 @@ export class SqlDomains implements DomainStore {
 
   async exists(input: string): Promise<boolean> {
     const name = normalizeDomain(input);
+    const direct = this.ctx.directReads?.();
+    if (direct) return direct.get('SELECT name FROM domains WHERE name = ?', name) !== undefined;
     const row = await this.ctx.db
       .selectFrom('domains')
       .select('name')

@@ -9,6 +9,8 @@ import { insertMailbox } from './mailbox-rows.ts';
 import { moveAllMessages } from './message-moves.ts';
 import { chargeAccount } from './message-rows.ts';
 import { listFlagRows, toMailbox } from './rows.ts';
+import type { MailboxesTable } from './tables.ts';
+import type { Selectable } from 'kysely';
 import type { WriteTx } from './write-queue.ts';
 
 export class SqlMailboxes implements MailboxStore {
@@ -219,6 +221,13 @@ export class SqlMailboxes implements MailboxStore {
 
   /** One mailbox of the account by a unique column (the oldest, should a role repeat). */
   private async findBy(accountId: number, column: 'name' | 'id' | 'role', value: string | number): Promise<Mailbox | null> {
+    const direct = this.ctx.directReads?.();
+    if (direct) {
+      const row = direct.get<Selectable<MailboxesTable>>(`SELECT * FROM mailboxes WHERE account_id = ? AND ${column} = ? ORDER BY id`, accountId, value);
+      if (!row) return null;
+      const subscribed = direct.get('SELECT name FROM subscriptions WHERE account_id = ? AND name = ?', accountId, row.name) !== undefined;
+      return toMailbox(row, subscribed);
+    }
     const row = await this.ctx.db
       .selectFrom('mailboxes')
       .selectAll()

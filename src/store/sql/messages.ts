@@ -370,6 +370,8 @@ export class SqlMessages implements MessageStore {
   }
 
   private async blobKnown(hash: string): Promise<boolean> {
+    const direct = this.ctx.directReads?.();
+    if (direct) return direct.get('SELECT hash FROM blobs WHERE hash = ?', hash) !== undefined;
     const row = await this.ctx.db.selectFrom('blobs').select('hash').where('hash', '=', hash).executeTakeFirst();
     return row !== undefined;
   }

@@ -19,11 +19,10 @@ export class SqlSettings implements SettingsStore {
     values: AccountSettings;
     updatedAt: Partial<Record<SettingKey, number>>;
   }> {
-    const rows = await this.ctx.db
-      .selectFrom('settings')
-      .select(['key', 'value', 'updated_at'])
-      .where('account_id', '=', accountId)
-      .execute();
+    const direct = this.ctx.directReads?.();
+    const rows = direct
+      ? direct.all<{ key: string; value: string; updated_at: number }>('SELECT key, value, updated_at FROM settings WHERE account_id = ?', accountId)
+      : await this.ctx.db.selectFrom('settings').select(['key', 'value', 'updated_at']).where('account_id', '=', accountId).execute();
     const values = defaultSettings() as Record<SettingKey, unknown>;
     const updatedAt: Partial<Record<SettingKey, number>> = {};
     for (const r of rows) {

@@ -35,6 +35,8 @@ export interface WriteRunner {
   readonly lastActivity: number;
   /** Resolves when everything queued so far has committed. */
   drain(): Promise<void>;
+  /** A batch's transaction is open on the connection (sqlite-reads.ts then reads through kysely). */
+  readonly inBatch: boolean;
 }
 
 interface Pending {
@@ -104,6 +106,7 @@ export class GroupCommitQueue implements WriteRunner {
   /** The flush of the last committed batch (never rejects); the next batch starts after it. */
   private flushing: Promise<void> = Promise.resolve();
   lastActivity = 0;
+  inBatch = false;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -207,6 +210,7 @@ export class GroupCommitQueue implements WriteRunner {
   private async tryBatch(batch: Pending[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     await this.db.connection().execute(async (conn) => {
+      this.inBatch = true;
       await this.control(conn, this.dialect.begin);
       try {
         for (const pending of batch) outcomes.push(await this.runOne(conn, pending, batch.length > 1));
@@ -218,6 +222,8 @@ export class GroupCommitQueue implements WriteRunner {
       } catch (err) {
         await this.control(conn, 'ROLLBACK').catch(() => undefined);
         throw err;
+      } finally {
+        this.inBatch = false;
       }
     });
     return outcomes;
