@@ -15,6 +15,10 @@ import { insertText, type TextDialect } from './text-index.ts';
 import type { WriteRunner } from './write-queue.ts';
 
 const BATCH = 500;
+/** Rows per write op (see run()). */
+const WRITE_CHUNK = 50;
+/** Texts derived at once (the pool has a few threads). */
+const DERIVE_PARALLEL = 4;
 /** How long the write queue must have been quiet before indexing starts. */
 const QUIET_MS = 150;
 /**
@@ -98,16 +102,29 @@ export class FtsIndexer {
           SELECT p.rowid, b.hash FROM blob_text_pending p JOIN blobs b ON b.rowid = p.rowid
           ORDER BY p.rowid LIMIT ${BATCH}`.execute(this.db)
       ).rows;
-      const texts: SearchText[] = [];
-      for (const r of rows) texts.push(await this.textOf(r.hash));
-      const moved = await this.writes.run(async (tx) => {
-        for (let i = 0; i < rows.length; i++) {
-          // Still pending? (The blob may have lost its last message meanwhile.)
-          const del = await tx.db.deleteFrom('blob_text_pending').where('rowid', '=', rows[i]!.rowid).executeTakeFirst();
-          if (Number(del.numDeletedRows) === 1) await insertText(tx.db, Number(rows[i]!.rowid), texts[i]!, this.dialect);
-        }
-        return rows.length;
-      });
+      // Text derivation parses each message: on the worker pool (mime/index-pool.ts), several at once.
+      const texts: SearchText[] = new Array<SearchText>(rows.length);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(DERIVE_PARALLEL, rows.length) }, async () => {
+          for (let i = next++; i < rows.length; i = next++) texts[i] = await this.textOf(rows[i]!.hash);
+        }),
+      );
+      // Tokenising into the index runs in SQLite on this thread: in write ops of WRITE_CHUNK rows,
+      // one after the other, so that the appends queued meanwhile commit between them instead of
+      // waiting behind one long op.
+      let moved = 0;
+      for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
+        const part = rows.slice(start, start + WRITE_CHUNK);
+        moved += await this.writes.run(async (tx) => {
+          for (let i = 0; i < part.length; i++) {
+            // Still pending? (The blob may have lost its last message meanwhile.)
+            const del = await tx.db.deleteFrom('blob_text_pending').where('rowid', '=', part[i]!.rowid).executeTakeFirst();
+            if (Number(del.numDeletedRows) === 1) await insertText(tx.db, Number(part[i]!.rowid), texts[start + i]!, this.dialect);
+          }
+          return part.length;
+        });
+      }
       this.backlog = Math.max(0, this.backlog - moved);
       if (moved < BATCH) {
         this.backlog = 0;
