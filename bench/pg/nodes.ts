@@ -44,7 +44,17 @@ export async function startNode(name: string, dir: string, storeUrl?: string): P
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // If the bench dies (an exception, Ctrl-C), the node must not outlive it.
+  const orphanGuard = (): void => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', orphanGuard);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.removeListener('exit', orphanGuard);
+      resolve();
+    }),
+  );
   await waitForGreeting(
     port,
     '* OK',
