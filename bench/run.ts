@@ -92,7 +92,7 @@ if (process.env.BENCH_WEB !== '0') {
 }
 
 if (process.env.BENCH_PG !== '0') {
-  const concurrent = num('BENCH_PG_APPENDS', 2_000, 150);
+  const concurrent = num('BENCH_PG_APPENDS', 2_000, 100);
   const opts: PgBenchOptions = {
     appends: { concurrent, single: Math.max(30, Math.round(concurrent / 5)), rounds: num('BENCH_PG_ROUNDS', 5, 2) },
     idlers: (process.env.BENCH_PG_IDLERS ?? '1,50').split(',').map(Number),
