@@ -105,17 +105,20 @@ export async function searchText(
   dialect: TextDialect,
 ): Promise<number[]> {
   const columns = fields.map((f) => FTS_COLUMNS[f]);
-  const indexed =
-    dialect === 'postgres'
-      ? await searchFolded(db, mailboxId, columns, needle)
-      : await searchFts(db, mailboxId, columns, needle);
+  // Pending first, the index second: the indexer moves a blob from pending to indexed in one
+  // transaction, so a blob pending when the first query ran is found by it, and one indexed by
+  // then is found by the second. The other order misses a blob indexed between the two queries.
   // CROSS JOIN fixes SQLite's join order; PostgreSQL has no CROSS JOIN ... ON and plans well alone.
   const join = dialect === 'postgres' ? sql`JOIN` : sql`CROSS JOIN`;
-  const uids = new Set(indexed);
   const pending = await sql<{ uid: number; hash: string }>`
     SELECT m.uid, b.hash FROM blob_text_pending p
     ${join} blobs b ON b.rowid = p.rowid
     ${join} messages m ON m.blob_id = p.rowid AND m.mailbox_id = ${mailboxId}`.execute(db);
+  const indexed =
+    dialect === 'postgres'
+      ? await searchFolded(db, mailboxId, columns, needle)
+      : await searchFts(db, mailboxId, columns, needle);
+  const uids = new Set(indexed);
   const texts = new Map<string, SearchText>();
   for (const { uid, hash } of pending.rows) {
     let text = texts.get(hash);
