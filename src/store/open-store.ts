@@ -118,7 +118,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const blobFiles = new BlobFiles(join(opts.dataDir, 'blobs'));
   // Bound once the store exists: the indexer derives text through the message store.
   let textOf: (hash: string) => Promise<SearchText> = () => Promise.reject(new Error('store not ready'));
-  const textIndexer = new FtsIndexer(db, writes, (hash) => textOf(hash), onError);
+  // Its batches run on the worker pool with their own connection (fts-tasks.ts) where they can.
+  const textIndexer = new FtsIndexer(db, writes, (hash) => textOf(hash), onError, 'sqlite', {
+    dbPath: join(opts.dataDir, 'postkontor.db'),
+    blobDir: join(opts.dataDir, 'blobs'),
+  });
   // IMAP SEARCH compares case-insensitively in any script; SQLite's LIKE folds ASCII only.
   sqlite.function('pk_icontains', { deterministic: true }, (haystack: unknown, needle: unknown) =>
     String(haystack).toLowerCase().includes(String(needle).toLowerCase()) ? 1 : 0,

@@ -37,10 +37,18 @@ export interface WriteRunner {
   drain(): Promise<void>;
   /** A batch's transaction is open on the connection (sqlite-reads.ts then reads through kysely). */
   readonly inBatch: boolean;
+  /**
+   * Runs `section` between two batches, in queue order, with no batch of this queue running until
+   * it settles: another connection (the full-text indexer's thread) writes then without either
+   * side waiting on SQLite's lock. Writes queued meanwhile form the next batch.
+   */
+  exclusive?<T>(section: () => Promise<T>): Promise<T>;
 }
 
 interface Pending {
   op: WriteOp<unknown>;
+  /** An exclusive section rather than an op (run outside any transaction). */
+  section?: () => Promise<unknown>;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -128,6 +136,17 @@ export class GroupCommitQueue implements WriteRunner {
     });
   }
 
+  exclusive<T>(section: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const op: WriteOp<unknown> = () => Promise.reject(new Error('an exclusive section is not an op'));
+      this.queue.push({ op, section, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.loop());
+      }
+    });
+  }
+
   async drain(): Promise<void> {
     if (this.running || this.queue.length > 0) await new Promise<void>((r) => this.idle.push(r));
     await this.settled;
@@ -137,7 +156,15 @@ export class GroupCommitQueue implements WriteRunner {
     while (this.queue.length > 0) {
       // Group commit: writers that arrive while the disk flushes the last batch form the next one.
       await this.flushing;
-      const batch = this.queue.splice(0, this.dialect.maxBatch ?? MAX_BATCH);
+      const first = this.queue[0]!;
+      if (first.section) {
+        this.queue.shift();
+        await first.section().then(first.resolve, first.reject);
+        continue;
+      }
+      // A batch ends before the next exclusive section.
+      const stop = this.queue.findIndex((p) => p.section !== undefined);
+      const batch = this.queue.splice(0, Math.min(stop < 0 ? this.queue.length : stop, this.dialect.maxBatch ?? MAX_BATCH));
       const outcomes = await this.commitBatch(batch);
       const committed = outcomes.some((o) => o.ok);
       const flushed = committed ? this.durable() : Promise.resolve();
