@@ -11,7 +11,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { join } from 'node:path';
 import { LISTENER_NAMES, type ListenerName, type ServerConfig } from '../core/config-schema.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { PkError } from '../core/errors.ts';
+import { isPkError, PkError } from '../core/errors.ts';
 import { LIMITS } from '../core/limits.ts';
 import { connectionLogger, type Logger } from '../core/log.ts';
 import type { Store } from '../store/ports.ts';
@@ -172,7 +172,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ...(config.store !== undefined ? { storeUrl: config.store } : {}),
     clock,
     sweepOrphanBlobs: true,
-    onError: (err) => log.error({ err }, 'change listener or after-commit hook failed'),
+    // Background work of the store (its pool, the change feed, the indexer) reports here too: a
+    // database that went away is an outage the protocols already answer with temporary errors.
+    onError: (err) =>
+      isPkError(err, 'Unavailable')
+        ? log.warn({ err: err.message }, 'the store is unavailable; retrying')
+        : log.error({ err }, 'change listener, after-commit hook or store background work failed'),
   });
   // The outbound queue (issue 5): its worker runs from here and stops before the store closes.
   const firstRetry = config.outbound.firstRetrySeconds;
