@@ -79,8 +79,10 @@ class PoolWorker {
 
   constructor(private readonly onDeath: () => void) {
     const entry = new URL('./pool-worker.ts', import.meta.url).href;
-    // tsx's loader hooks do not reach a worker's entry module on Node 20: register them first.
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+    // tsx's loader hooks do not reach a worker's entry module on Node 20: register them first
+    // (resolved here: an eval'd worker would resolve the name from the working directory).
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
     this.worker = new Worker(boot, { eval: true, stdout: false, stderr: false });
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.worker.on('error', (err) => this.die(err));

@@ -31,6 +31,7 @@ export async function ftsIndexTask(arg: unknown, callMain: CallMain): Promise<nu
   const db = new Database(input.dbPath, { timeout: 10_000 });
   try {
     db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
     const rows = db
       .prepare(
         `SELECT p.rowid AS rowid, b.hash AS hash, b.size AS size, b.data AS data
