@@ -32,15 +32,6 @@ const FTS_COLUMNS: Readonly<Record<TextField, string>> = {
   body: 'body',
 };
 
-type Indexer = (typeof import('../../mime/index-message.ts'))['indexMessage'];
-let indexer: Promise<Indexer> | undefined;
-
-/** The MIME indexer and its libraries load on first use, so CLI commands start fast. */
-export function loadIndexer(): Promise<Indexer> {
-  indexer ??= import('../../mime/index-message.ts').then((m) => m.indexMessage);
-  return indexer;
-}
-
 export function containsText(text: SearchText, fields: readonly TextField[], needle: string): boolean {
   const n = needle.toLowerCase();
   return fields.some((f) => text[TEXT_COLUMNS[f]].toLowerCase().includes(n));
