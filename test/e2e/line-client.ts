@@ -43,9 +43,10 @@ export class LineClient {
     socket.on('error', () => undefined);
   }
 
-  static open(port: number): Promise<LineClient> {
+  /** Connects to 127.0.0.1:`port`, from `localAddress` (another loopback address: another client IP). */
+  static open(port: number, localAddress = '127.0.0.1'): Promise<LineClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: '127.0.0.1' });
+      const socket = connect({ port, host: '127.0.0.1', localAddress });
       socket.setNoDelay(true);
       socket.once('connect', () => resolve(new LineClient(socket)));
       socket.once('error', reject);
@@ -87,9 +88,10 @@ export class LineClient {
     }
   }
 
-  async cmd(text: string, done: RegExp): Promise<Line> {
+  /** Sends a command and waits for the line that ends it. */
+  async cmd(text: string, done: RegExp, timeoutMs?: number): Promise<Line> {
     this.send(text);
-    return this.until(done);
+    return this.until(done, timeoutMs);
   }
 
   /** The lines read since `from` (an index into `lines`). */
@@ -99,7 +101,7 @@ export class LineClient {
 
   tail(): string {
     return this.lines
-      .slice(-3)
+      .slice(-10)
       .map((l) => l.text)
       .join(' | ');
   }

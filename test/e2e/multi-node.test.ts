@@ -18,15 +18,14 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { hashPassword } from '../../src/auth/password.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { freePorts, spawnCli, tempDir } from '../cli/run-cli.ts';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/pg-db.ts';
+import { LineClient, type Line } from './line-client.ts';
 import { startTestDns, type TestDnsServer } from './dns-server.ts';
 
 const USER = 'idle@cluster.test';
@@ -41,94 +40,6 @@ const ROUNDS = 25;
  */
 const LATENCY_TARGET_MS = 100;
 const P99_LIMIT_MS = process.env.PK_E2E_STRICT_LATENCY === '1' ? LATENCY_TARGET_MS : 500;
-
-interface Line {
-  readonly text: string;
-  /** performance.now() when the line was read. */
-  readonly at: number;
-}
-
-/** A raw line-based client (IMAP, POP3, SMTP) that timestamps every line it reads. */
-class LineClient {
-  readonly lines: Line[] = [];
-  #cursor = 0;
-  #buffer = '';
-  #waiter: (() => void) | null = null;
-  #closed = false;
-
-  private constructor(readonly socket: Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      const at = performance.now();
-      this.#buffer += d;
-      let i: number;
-      while ((i = this.#buffer.indexOf('\r\n')) >= 0) {
-        this.lines.push({ text: this.#buffer.slice(0, i), at });
-        this.#buffer = this.#buffer.slice(i + 2);
-      }
-      this.#wake();
-    });
-    socket.on('close', () => {
-      this.#closed = true;
-      this.#wake();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  static open(port: number, localAddress = '127.0.0.1'): Promise<LineClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: '127.0.0.1', localAddress });
-      socket.setNoDelay(true);
-      socket.once('connect', () => resolve(new LineClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  #wake(): void {
-    const w = this.#waiter;
-    this.#waiter = null;
-    w?.();
-  }
-
-  send(text: string): void {
-    this.socket.write(`${text}\r\n`);
-  }
-
-  /** Reads lines until one matches; returns it (the lines before it are skipped). */
-  async until(match: RegExp, timeoutMs = 10_000): Promise<Line> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      while (this.#cursor < this.lines.length) {
-        const line = this.lines[this.#cursor++]!;
-        if (match.test(line.text)) return line;
-      }
-      if (this.#closed) throw new Error(`connection closed waiting for ${match}; last lines:\n${this.tail()}`);
-      const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${match}; last lines:\n${this.tail()}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  /** Sends a command and waits for the line that ends it. */
-  async cmd(text: string, done: RegExp, timeoutMs?: number): Promise<Line> {
-    this.send(text);
-    return this.until(done, timeoutMs);
-  }
-
-  tail(): string {
-    return this.lines.slice(-10).map((l) => l.text).join('\n');
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 interface NodePorts {
   readonly smtp: number;

@@ -4,31 +4,15 @@
  * server the development and CI machines run). Where no PostgreSQL answers, PostgreSQL tests skip
  * with the reason printed, except under CI=true, where they must run and so fail instead.
  */
-import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import pg from 'pg';
+import type pg from 'pg';
+import { createScratchDatabase, whyNoPostgres, withAdmin, type ScratchDatabase } from './pg-admin.ts';
 
 export const PG_ADMIN_URL = process.env.PK_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /** Why PostgreSQL tests cannot run here, or null when they can. */
-export async function pgUnavailable(): Promise<string | null> {
-  try {
-    await admin((c) => c.query('SELECT 1'));
-    return null;
-  } catch (err) {
-    return `no PostgreSQL at ${PG_ADMIN_URL}: ${(err as Error).message}`;
-  }
+export function pgUnavailable(): Promise<string | null> {
+  return whyNoPostgres(PG_ADMIN_URL);
 }
 
 /**
@@ -44,25 +28,13 @@ export async function requirePostgres(what: string): Promise<boolean> {
   return false;
 }
 
-export interface TestDatabase {
-  readonly name: string;
-  readonly url: string;
-  drop(): Promise<void>;
-}
+export type TestDatabase = ScratchDatabase;
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `pk_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`));
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-  };
+export function createTestDatabase(): Promise<TestDatabase> {
+  return createScratchDatabase(PG_ADMIN_URL, 'pk_test');
 }
 
 /** Runs SQL on the server's maintenance database (e.g. pg_terminate_backend in fault tests). */
 export function pgAdminQuery<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-  return admin((c) => c.query<R>(text, values));
+  return withAdmin(PG_ADMIN_URL, (c) => c.query<R>(text, values));
 }
