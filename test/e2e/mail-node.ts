@@ -5,12 +5,12 @@
  * the same data dir and ports.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import { runCli, spawnCli } from '../cli/run-cli.ts';
+import { runCli } from '../cli/run-cli.ts';
+import { ServeProcess } from './serve-process.ts';
 
 export interface NodePorts {
   readonly smtp: number;
@@ -41,24 +41,10 @@ async function cli(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-export class MailNode {
-  #child: ChildProcess | null = null;
-  #exit: Promise<number | null> | null = null;
-  #stderr = '';
-
-  constructor(readonly spec: MailNodeSpec) {}
-
-  get dataDir(): string {
-    return join(this.spec.dir, 'data');
-  }
-
-  get configPath(): string {
-    return join(this.spec.dir, 'postkontor.toml');
-  }
-
-  /** The last part of the server's log (JSON lines on stderr), for failure messages. */
-  get log(): string {
-    return this.#stderr.slice(-6000);
+export class MailNode extends ServeProcess {
+  constructor(readonly spec: MailNodeSpec) {
+    // SMTP, submission and IMAP; every other listener off.
+    super(`postkontor serve (${spec.domain})`, join(spec.dir, 'data'), join(spec.dir, 'postkontor.toml'), spec.ports);
   }
 
   /** `postkontor ARGS --data <this node's data dir>`; asserts exit 0, returns stdout. */
@@ -80,50 +66,11 @@ export class MailNode {
     await writeFile(this.configPath, toml);
   }
 
-  /** Starts `postkontor serve` and waits for its startup screen. */
-  async start(): Promise<void> {
-    assert.equal(this.#child, null, 'already running');
-    const { ports } = this.spec;
-    const flags = [
-      ['smtp', ports.smtp],
-      ['submission', ports.submission],
-      ['imap', ports.imap],
-      ['imaps', 0],
-      ['pop3', 0],
-      ['pop3s', 0],
-      ['submissions', 0],
-      ['http', 0],
-    ].flatMap(([name, port]) => [`--${String(name)}-port`, String(port)]);
-    const child = spawnCli(['serve', '--data', this.dataDir, '--config', this.configPath, ...flags]);
-    this.#child = child;
-    let stdout = '';
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      this.#stderr = (this.#stderr + d).slice(-200_000);
-    });
-    this.#exit = new Promise((resolve) => child.on('close', (code) => resolve(code)));
-    const ready = new Promise<boolean>((resolve) => {
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        if (stdout.includes('ready; Ctrl-C stops the server')) resolve(true);
-      });
-    });
-    const started = await Promise.race([ready, this.#exit.then(() => false)]);
-    if (!started) {
-      this.#child = null;
-      assert.fail(`postkontor serve (${this.spec.domain}) did not start:\n${stdout}\n${this.#stderr}`);
-    }
-  }
-
   /** SIGTERM and wait for a clean exit. */
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child) return;
-    child.kill('SIGTERM');
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const code = await this.#exit;
-    clearTimeout(kill);
-    this.#child = null;
-    assert.equal(code, 0, `postkontor serve (${this.spec.domain}) exited ${code}:\n${this.log}`);
+  override async stop(): Promise<number | null | undefined> {
+    const code = await super.stop();
+    if (code !== undefined) assert.equal(code, 0, `${this.label} exited ${code}:\n${this.log}`);
+    return code;
   }
 
   /** Submits through this node's submission port with AUTH (plaintext is allowed on loopback). */

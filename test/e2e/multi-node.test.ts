@@ -16,16 +16,16 @@
  * Skips where no PostgreSQL answers (fails instead under CI=true).
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hashPassword } from '../../src/auth/password.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/ports.ts';
-import { freePorts, spawnCli, tempDir } from '../cli/run-cli.ts';
+import { freePorts, tempDir } from '../cli/run-cli.ts';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/pg-db.ts';
 import { LineClient, type Line } from './line-client.ts';
+import { ServeProcess } from './serve-process.ts';
 import { startTestDns, type TestDnsServer } from './dns-server.ts';
 
 const USER = 'idle@cluster.test';
@@ -49,66 +49,20 @@ interface NodePorts {
 }
 
 /** One `postkontor serve` on the shared PostgreSQL store. */
-class PgNode {
-  #child: ChildProcess | null = null;
-  #exit: Promise<unknown> | null = null;
-  #stderr = '';
-
+class PgNode extends ServeProcess {
   constructor(
     readonly name: string,
     readonly dir: string,
-    readonly ports: NodePorts,
-  ) {}
-
-  get log(): string {
-    return this.#stderr.slice(-4000);
+    override readonly ports: NodePorts,
+  ) {
+    super(name, join(dir, 'data'), join(dir, 'postkontor.toml'), ports);
   }
 
   async configure(storeUrl: string, dnsAddress: string): Promise<void> {
     await writeFile(
-      join(this.dir, 'postkontor.toml'),
+      this.configPath,
       [`hostname = "${this.name}.cluster.test"`, `store = "${storeUrl}"`, '[log]', 'level = "warn"', '[outbound]', `dns-servers = ["${dnsAddress}"]`, ''].join('\n'),
     );
-  }
-
-  async start(): Promise<void> {
-    assert.equal(this.#child, null, 'already running');
-    const p = this.ports;
-    const flags = Object.entries({ smtp: p.smtp, imap: p.imap, pop3: p.pop3, http: p.http, submission: 0, imaps: 0, pop3s: 0, submissions: 0 }).flatMap(
-      ([name, port]) => [`--${name}-port`, String(port)],
-    );
-    const child = spawnCli(['serve', '--data', join(this.dir, 'data'), '--config', join(this.dir, 'postkontor.toml'), ...flags]);
-    this.#child = child;
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#stderr = (this.#stderr + d).slice(-100_000)));
-    this.#exit = new Promise((resolve) => child.on('close', resolve));
-    let stdout = '';
-    const ready = new Promise<boolean>((resolve) => {
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        if (stdout.includes('ready; Ctrl-C stops the server')) resolve(true);
-      });
-    });
-    if (!(await Promise.race([ready, this.#exit.then(() => false)]))) {
-      this.#child = null;
-      assert.fail(`${this.name} did not start:\n${stdout}\n${this.#stderr}`);
-    }
-  }
-
-  /** SIGKILL: no shutdown of any kind. */
-  async kill(): Promise<void> {
-    this.#child?.kill('SIGKILL');
-    await this.#exit;
-    this.#child = null;
-  }
-
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await this.#exit;
-    clearTimeout(timer);
-    this.#child = null;
   }
 }
 

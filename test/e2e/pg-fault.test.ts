@@ -35,17 +35,17 @@
  * Skips (printing why) without PostgreSQL binaries; under CI=true it fails instead.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { hashPassword } from '../../src/auth/password.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { freePorts, spawnCli, tempDir } from '../cli/run-cli.ts';
+import { freePorts, tempDir } from '../cli/run-cli.ts';
 import { startTestDns, type TestDnsServer } from './dns-server.ts';
 import { FaultClient, type Recorder } from './fault-client.ts';
 import { PrivatePostgres } from './private-postgres.ts';
+import { ServeProcess } from './serve-process.ts';
 
 const DOMAIN = 'fault.test';
 const USER = `user@${DOMAIN}`;
@@ -71,54 +71,20 @@ interface Ports {
 }
 
 /** `postkontor serve` on the private cluster. */
-class Server {
-  #child: ChildProcess | null = null;
-  #exit: Promise<number | null> | null = null;
-  #stderr = '';
-  exited: number | null | undefined = undefined;
-
+class Server extends ServeProcess {
   constructor(
     readonly dir: string,
-    readonly ports: Ports,
-  ) {}
-
-  get log(): string {
-    return this.#stderr.slice(-6000);
+    override readonly ports: Ports,
+  ) {
+    super('postkontor serve', join(dir, 'data'), join(dir, 'postkontor.toml'), ports);
   }
 
-  async start(storeUrl: string, dns: string): Promise<void> {
+  async configureAndStart(storeUrl: string, dns: string): Promise<void> {
     await writeFile(
-      join(this.dir, 'postkontor.toml'),
+      this.configPath,
       [`hostname = "mx.${DOMAIN}"`, `store = "${storeUrl}"`, '[log]', 'level = "warn"', '[outbound]', `dns-servers = ["${dns}"]`, ''].join('\n'),
     );
-    const p = this.ports;
-    const flags = Object.entries({ ...p, imaps: 0, pop3s: 0, submissions: 0 }).flatMap(([name, port]) => [`--${name}-port`, String(port)]);
-    const child = spawnCli(['serve', '--data', join(this.dir, 'data'), '--config', join(this.dir, 'postkontor.toml'), ...flags]);
-    this.#child = child;
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#stderr = (this.#stderr + d).slice(-200_000)));
-    this.#exit = new Promise((resolve) =>
-      child.on('close', (code) => {
-        this.exited = code;
-        resolve(code);
-      }),
-    );
-    let stdout = '';
-    const ready = new Promise<boolean>((resolve) => {
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        if (stdout.includes('ready; Ctrl-C stops the server')) resolve(true);
-      });
-    });
-    if (!(await Promise.race([ready, this.#exit.then(() => false)]))) assert.fail(`serve did not start:\n${stdout}\n${this.#stderr}`);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child || this.exited !== undefined) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await this.#exit;
-    clearTimeout(timer);
+    await this.start();
   }
 }
 
@@ -193,7 +159,7 @@ if (NO_CLUSTER !== null) {
       }
       await mkdir(join(dir.path, 'node'), { recursive: true });
       server = new Server(join(dir.path, 'node'), { smtp: p[0]!, submission: p[1]!, imap: p[2]!, pop3: p[3]!, http: p[4]! });
-      await server.start(url, dns.address);
+      await server.configureAndStart(url, dns.address);
     });
 
     after(async () => {
