@@ -3,7 +3,7 @@
  * when the pool is off): the stored index of a new blob, and the search text of a stored one.
  */
 import { crlfLength } from './crlf.ts';
-import { indexMessage } from './index-message.ts';
+import { messageIndex, messageSearchText } from './index-message.ts';
 import type { SearchText } from './types.ts';
 
 /** What the store keeps of a new blob besides its bytes. */
@@ -21,10 +21,9 @@ function asBuffer(raw: unknown): Buffer {
 
 export async function storeIndexTask(raw: unknown): Promise<StoreIndex> {
   const buf = asBuffer(raw);
-  const { index } = await indexMessage(buf);
-  return { indexJson: JSON.stringify(index), crlfSize: crlfLength(buf) };
+  return { indexJson: JSON.stringify(await messageIndex(buf)), crlfSize: crlfLength(buf) };
 }
 
 export async function searchTextTask(raw: unknown): Promise<SearchText> {
-  return (await indexMessage(asBuffer(raw))).text;
+  return messageSearchText(asBuffer(raw));
 }

@@ -4,7 +4,7 @@
  * preferred), every inline text part elsewhere, and the text of embedded messages.
  */
 import { LIMITS } from '../core/limits.ts';
-import { collapseWhitespace, partText } from './text.ts';
+import { collapsedPrefix, partText } from './text.ts';
 import type { MimePart } from './types.ts';
 
 /** What `collectText` found. */
@@ -62,16 +62,40 @@ export function collectText(raw: Buffer, root: MimePart): CollectedText {
   let preview = '';
   for (const p of parts) {
     if (body.length >= LIMITS.searchTextChars) break;
-    // Decoding more than the cap (times a generous factor for markup) is wasted work.
-    const end = Math.min(p.bodyEnd, p.bodyStart + LIMITS.searchTextChars * 8);
-    const text = partText(raw.subarray(p.bodyStart, end), p.encoding, p.params.charset, p.subtype);
-    if (preview === '') {
-      preview = Array.from(collapseWhitespace(text.slice(0, LIMITS.previewChars * 8)))
-        .slice(0, LIMITS.previewChars)
-        .join('');
-    }
+    const text = decodedText(raw, p);
+    if (preview === '') preview = previewText(text);
     body += (body === '' ? '' : '\n') + text;
   }
   if (body.length > LIMITS.searchTextChars) body = body.slice(0, LIMITS.searchTextChars);
   return { body, preview, hasAttachments: flags.attach };
+}
+
+/**
+ * The preview and attachment flag alone, as `collectText` gives them, decoding text parts only
+ * until one gives a preview (usually the first) instead of all of them.
+ */
+export function previewOf(raw: Buffer, root: MimePart): Omit<CollectedText, 'body'> {
+  const parts: MimePart[] = [];
+  const flags = { attach: false };
+  textParts(root, null, parts, flags);
+  // The length `collectText`'s body would have reached: it stops at the cap.
+  let bodyLength = 0;
+  for (const p of parts) {
+    if (bodyLength >= LIMITS.searchTextChars) break;
+    const text = decodedText(raw, p);
+    const preview = previewText(text);
+    if (preview !== '') return { preview, hasAttachments: flags.attach };
+    bodyLength += (bodyLength === 0 ? 0 : 1) + text.length;
+  }
+  return { preview: '', hasAttachments: flags.attach };
+}
+
+function decodedText(raw: Buffer, p: MimePart): string {
+  // Decoding more than the cap (times a generous factor for markup) is wasted work.
+  const end = Math.min(p.bodyEnd, p.bodyStart + LIMITS.searchTextChars * 8);
+  return partText(raw.subarray(p.bodyStart, end), p.encoding, p.params.charset, p.subtype);
+}
+
+function previewText(text: string): string {
+  return collapsedPrefix(text, LIMITS.previewChars * 8, LIMITS.previewChars);
 }

@@ -83,13 +83,58 @@ export function partText(body: Buffer, encoding: string, charset: string | undef
 
 /** Counts lines as a reader would: line breaks, plus one for a final line without one. */
 export function countLines(raw: Uint8Array, start: number, end: number): number {
+  const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   let lines = 0;
-  for (let i = start; i < end; i++) if (raw[i] === 0x0a) lines++;
-  if (end > start && raw[end - 1] !== 0x0a) lines++;
+  // indexOf is native: one call per line instead of a JS step per byte.
+  for (let i = buf.indexOf(0x0a, start); i !== -1 && i < end; i = buf.indexOf(0x0a, i + 1)) lines++;
+  if (end > start && buf[end - 1] !== 0x0a) lines++;
   return lines;
 }
 
 /** Collapses whitespace runs to one space and trims (RFC 8970 §3.1 preview). */
 export function collapseWhitespace(text: string): string {
   return text.replace(/[\s\u00a0\u200b]+/g, ' ').trim();
+}
+
+/** Whether a UTF-16 unit is in `collapseWhitespace`'s class: JS `\s` (ECMA-262 WhiteSpace and LineTerminator), NBSP and ZWSP. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+/**
+ * The first `maxPoints` code points of `collapseWhitespace(text.slice(0, maxUnits))`, in one pass
+ * that stops once they are found (the preview needs 200 of them, not the whole collapsed text).
+ */
+export function collapsedPrefix(text: string, maxUnits: number, maxPoints: number): string {
+  const limit = Math.min(text.length, maxUnits);
+  let out = '';
+  let points = 0;
+  let space = false;
+  let runStart = 0;
+  let i = 0;
+  // Copies runs of non-space units at once; a run ends at a space or at the point limit.
+  while (i < limit && points < maxPoints) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c)) {
+      if (runStart < i) out += text.slice(runStart, i);
+      if (out !== '') space = true;
+      runStart = ++i;
+      continue;
+    }
+    if (space) {
+      out += ' ';
+      space = false;
+      if (++points === maxPoints) break;
+    }
+    // A surrogate pair is one code point; a lone surrogate (also one cut off at `limit`) is one too.
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < limit && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+    points++;
+  }
+  if (runStart < i) out += text.slice(runStart, i);
+  return out;
 }

@@ -4,11 +4,12 @@
  * thread's resolver, or in-thread when the pool is off.
  */
 import { createHash } from 'node:crypto';
-import { authenticate } from 'mailauth';
+import { authenticate, type DMARCResult, type SPFResult } from 'mailauth';
 import { storeIndexTask, type StoreIndex } from '../../mime/index-tasks.ts';
 import type { CallMain } from '../../mime/worker-pool.ts';
 import type { AuthCheck, AuthCheckInput } from './authentication-results.ts';
 import { systemDnsLookup, type DnsLookup } from './dns-resolver.ts';
+import { unsignedHeaders, verifyUnsigned } from './unsigned-auth.ts';
 
 /**
  * Which DNS a pool thread uses: node:dns with these servers and a cache of its own (what
@@ -36,8 +37,24 @@ function plainIp(ip: string): string {
   return ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
 }
 
-/** Throws when mailauth does (the caller records "none"). */
+/**
+ * Verifies with mailauth; an unsigned message takes the SPF + DMARC path of unsigned-auth.ts,
+ * which gives the same headers without reading the body. Throws when mailauth does (the caller
+ * records "none").
+ */
 export async function verifyMessage(input: AuthCheckInput): Promise<AuthCheck> {
+  const ip = plainIp(input.remoteAddress);
+  const headers = unsignedHeaders(input.raw);
+  if (headers) {
+    const args = { raw: input.raw, ip, helo: input.helo, sender: input.sender, mta: input.hostname, resolver: input.dns };
+    const result = await verifyUnsigned(args, headers);
+    return verdict(result.headers, result.spf, result.dkim.results, result.dmarc);
+  }
+  return verifyFully(input);
+}
+
+/** mailauth's `authenticate` over the whole message (DKIM and ARC included). */
+export async function verifyFully(input: AuthCheckInput): Promise<AuthCheck> {
   const result = await authenticate(input.raw, {
     ip: plainIp(input.remoteAddress),
     helo: input.helo,
@@ -46,13 +63,21 @@ export async function verifyMessage(input: AuthCheckInput): Promise<AuthCheck> {
     resolver: input.dns,
     disableBimi: true,
   });
-  const dmarc = result.dmarc;
+  return verdict(result.headers, result.spf, result.dkim.results, result.dmarc);
+}
+
+function verdict(
+  headers: string,
+  spf: SPFResult | false,
+  dkim: readonly { readonly status: { readonly result: string } }[],
+  dmarc: DMARCResult | false,
+): AuthCheck {
   const dmarcResult = dmarc ? dmarc.status.result : 'none';
   const policy = dmarc ? dmarc.policy : 'none';
   const quarantine = dmarcResult === 'fail' && (policy === 'reject' || policy === 'quarantine');
-  const spf = result.spf ? result.spf.status.result : 'none';
-  const dkim = result.dkim.results.map((r) => r.status.result).join(',') || 'none';
-  return { headers: result.headers, quarantine, summary: `spf=${spf} dkim=${dkim} dmarc=${dmarcResult} policy=${policy}` };
+  const spfResult = spf ? spf.status.result : 'none';
+  const dkimResult = dkim.map((r) => r.status.result).join(',') || 'none';
+  return { headers, quarantine, summary: `spf=${spfResult} dkim=${dkimResult} dmarc=${dmarcResult} policy=${policy}` };
 }
 
 /** The message as stored: our verification headers and the trace on top (CRLF line ends). */
