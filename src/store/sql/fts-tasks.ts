@@ -9,7 +9,7 @@
  * it, the rows are still pending and are indexed again.
  */
 import Database from 'better-sqlite3';
-import { indexMessage } from '../../mime/index-message.ts';
+import { messageSearchText } from '../../mime/index-message.ts';
 import type { SearchText } from '../../mime/types.ts';
 import type { CallMain } from '../../mime/worker-pool.ts';
 import { BlobFiles } from '../blobs/blob-files.ts';
@@ -43,7 +43,7 @@ export async function ftsIndexTask(arg: unknown, callMain: CallMain): Promise<nu
     const texts: SearchText[] = [];
     for (const r of rows) {
       const raw = r.data ?? (await blobs.reader(r.hash, Number(r.size)).read());
-      texts.push((await indexMessage(raw)).text);
+      texts.push(await messageSearchText(raw));
     }
     const unpend = db.prepare(`DELETE FROM blob_text_pending WHERE rowid = ?`);
     const insert = db.prepare(
