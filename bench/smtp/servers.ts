@@ -5,8 +5,8 @@
  * smtp-sink (accepts and throws away: the ceiling of what the load generator can push).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestDns, type TestDnsServer } from '../../test/e2e/dns-server.ts';
 import { cli, ROOT, withStore } from '../shared/postkontor.ts';
@@ -41,15 +41,39 @@ export function postfixToolsMissing(): string | null {
  * CPU seconds (user + system) a process has used so far; with `mainThread`, its main thread's
  * only (the event loop: /proc/PID/task/PID/stat), without the worker threads'.
  */
-export function cpuSeconds(pid: number, mainThread = false): number {
+function ticks(path: string): number {
   try {
-    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
+}
+
+/** Processes whose parent is `pid` (postkontor's SMTP front ends). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU seconds of the server: all threads of the process and of its child processes (the SMTP
+ * front ends of `[smtp] processes`), or only the process's main thread (its event loop).
+ */
+export function cpuSeconds(pid: number, mainThread = false): number {
+  if (mainThread) return ticks(`/proc/${pid}/task/${pid}/stat`);
+  return ticks(`/proc/${pid}/stat`) + childrenOf(pid).reduce((n, c) => n + ticks(`/proc/${c}/stat`), 0);
 }
 
 function exitOf(child: ChildProcess): Promise<void> {
@@ -67,6 +91,12 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<v
   clearTimeout(t);
 }
 
+/**
+ * `[smtp] processes` of the postkontor under test (BENCH_SMTP_PROCESSES; default: one front end
+ * per core, what docs/smtp-processes.md advises for a busy MX; 0: the server process alone).
+ */
+export const SMTP_PROCESSES = Number(process.env.BENCH_SMTP_PROCESSES ?? availableParallelism());
+
 const LISTENERS = ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'submissions', 'http'] as const;
 
 /** postkontor with only its SMTP listener, on a fresh data dir; `dns` answers its SPF/DMARC lookups. */
@@ -78,11 +108,10 @@ export async function startPostkontorSmtp(dns: TestDnsServer, log: (s: string) =
   cli(['user', 'add', SMTP_RCPT, '--password', 'bench-smtp-pw', '--data', data]);
   const port = await freePort();
   const conf = join(runDir, 'postkontor.toml');
-  writeFileSync(conf, ['[log]', 'level = "warn"', '[outbound]', `dns-servers = ["${dns.address}"]`, ''].join('\n'));
+  writeFileSync(conf, ['[log]', 'level = "warn"', '[smtp]', `processes = ${SMTP_PROCESSES}`, '[outbound]', `dns-servers = ["${dns.address}"]`, ''].join('\n'));
   const ports = LISTENERS.flatMap((n) => [`--${n}-port`, n === 'smtp' ? String(port) : '0']);
   const args = [
     '--import', 'tsx',
-    ...(process.env.BENCH_SMTP_GREET_PAUSE === '0' ? ['--import', './bench/smtp/no-greet-pause.ts'] : []),
     ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
     'src/cli/main.ts', 'serve', '--data', data, '--config', conf,
     '--bind', '127.0.0.1', '--hostname', 'mx.bench.test', ...ports,
@@ -113,7 +142,7 @@ export async function startPostkontorSmtp(dns: TestDnsServer, log: (s: string) =
         const inbox = account ? await store.mailboxes.get(account.id, 'INBOX') : null;
         return inbox?.messages ?? 0;
       }),
-    rss: () => rssOf(pid),
+    rss: () => rssOf(pid) + childrenOf(pid).reduce((n, c) => n + rssOf(c), 0),
     async stop() {
       await stopChild(child, 'SIGTERM');
       if (stderr.trim()) process.stderr.write(`postkontor stderr (tail):\n${stderr}\n`);

@@ -57,6 +57,7 @@ export const configFileSchema = z.strictObject({
     .strictObject({
       'max-recipients': z.int().min(1).max(10_000).optional(),
       'send-rate': z.int().min(1).max(1_000_000).optional(),
+      processes: z.int().min(0).max(64).optional(),
     })
     .optional(),
   outbound: z
@@ -114,6 +115,11 @@ export interface ServerConfig {
     readonly maxRecipients: number;
     /** Messages one account may submit per hour. */
     readonly sendRatePerHour: number;
+    /**
+     * Processes that accept inbound SMTP on the MTA port (`smtp`) besides the server process,
+     * sharing its listening socket (src/server/smtp-processes.ts); 0: the server process does.
+     */
+    readonly processes: number;
   };
   readonly outbound: {
     /** Send everything through this smarthost (`host:port`) instead of looking up MX records. */
@@ -202,6 +208,7 @@ export function resolveConfig(
     smtp: {
       maxRecipients: file.smtp?.['max-recipients'] ?? 100,
       sendRatePerHour: file.smtp?.['send-rate'] ?? 500,
+      processes: file.smtp?.processes ?? 0,
     },
     outbound: {
       ...(file.outbound?.relay !== undefined ? { relay: file.outbound.relay } : {}),

@@ -7,13 +7,13 @@
  * Startup is all-or-nothing: if any listener cannot bind, the ones already open and the store
  * are closed again before the one-line error propagates.
  */
-import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { LISTENER_NAMES, type ListenerName, type ServerConfig } from '../core/config-schema.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { isPkError, PkError } from '../core/errors.ts';
 import { LIMITS } from '../core/limits.ts';
-import { connectionLogger, type Logger } from '../core/log.ts';
+import type { Logger } from '../core/log.ts';
 import type { Store } from '../store/ports.ts';
 import { openStore } from '../store/open-store.ts';
 import { redact } from '../store/open-postgres.ts';
@@ -40,9 +40,9 @@ import {
   type SessionTimeouts,
   type ServerContext,
 } from './protocol.ts';
-import { newCid, SessionRegistry } from './sessions.ts';
-import { prepareListenerSocket } from './listener-socket.ts';
-import { parseCidr, type Cidr } from '../core/ip-address.ts';
+import { SessionRegistry } from './sessions.ts';
+import { createAcceptor } from './accept.ts';
+import { startSmtpProcesses, type SmtpProcesses } from './smtp-processes.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
 
 export interface ListenerInfo {
@@ -105,59 +105,7 @@ export function createServerContext(
   return { ...parts, timeouts, sessions: new SessionRegistry(), loginLimiter: new LoginLimiter(parts.clock, DEFAULT_LOGIN_LIMITS, parts.store.loginFailures) };
 }
 
-/** The client behind a load balancer, from its PROXY header (src/server/listener-socket.ts). */
-export interface ProxiedPeer {
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  /** The balancer's own address. */
-  readonly via: string;
-}
-
-/**
- * Hands one accepted socket to a protocol: connection id, per-connection logger, the registry of
- * open sessions, TCP_NODELAY. Shared by the listeners here and the tests' in-process servers, so
- * both run connections exactly alike. `peer` replaces the socket's address when a trusted
- * balancer named the client.
- */
-export function acceptConnection(
-  context: ServerContext,
-  name: ListenerName,
-  handler: ProtocolHandler,
-  socket: Socket,
-  secure: boolean,
-  peer?: ProxiedPeer,
-): void {
-  const { log, clock, sessions } = context;
-  // Responses are written line by line; Nagle would hold each further line for the peer's
-  // delayed ACK (~40 ms per multi-line answer and per IDLE push).
-  socket.setNoDelay(true);
-  const cid = newCid();
-  const clog = connectionLogger(log, name, cid);
-  const entry = {
-    cid,
-    listener: name,
-    remoteAddress: peer?.remoteAddress ?? socket.remoteAddress ?? '',
-    remotePort: peer?.remotePort ?? socket.remotePort ?? 0,
-    openedAt: clock.now(),
-    user: null,
-    clientName: null,
-    lastActivity: clock.now(),
-  };
-  sessions.add(entry, socket);
-  clog.info({ remote: entry.remoteAddress, port: entry.remotePort, secure, ...(peer ? { via: peer.via } : {}) }, 'connection opened');
-  socket.on('error', (err) => clog.debug({ err }, 'socket error'));
-  socket.once('close', () => {
-    sessions.remove(cid);
-    clog.info('connection closed');
-  });
-  const conn = { ...entry, socket, secure, log: clog, session: entry };
-  Promise.resolve()
-    .then(() => handler.handle(conn))
-    .catch((err: unknown) => {
-      clog.error({ err }, 'protocol handler failed');
-      socket.destroy();
-    });
-}
+export { acceptConnection, type ProxiedPeer } from './accept.ts';
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config, log } = opts;
@@ -202,39 +150,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const handlers: ProtocolHandler[] = [];
   const listeners: ListenerInfo[] = [];
 
-  // PROXY protocol ([proxy]): which peers may send the header, on which listeners.
-  const trusted = config.proxy.trusted.map((t) => parseCidr(t)).filter((c): c is Cidr => c !== null);
-  const proxyListeners = new Set(config.proxy.listeners);
-  // Sockets still reading a PROXY header or in a TLS handshake: not sessions yet, ended at close.
-  const pending = new Set<Socket>();
-  const accept = (name: ListenerName, handler: ProtocolHandler, raw: Socket): void => {
-    pending.add(raw);
-    raw.once('close', () => pending.delete(raw));
-    const kind = LISTENER_KINDS[name];
-    prepareListenerSocket(raw, {
-      proxyFrom: trusted.length > 0 && proxyListeners.has(name) ? trusted : null,
-      tls: kind.implicitTls ? tls.secureContext : null,
-      log: log.child({ proto: name }),
-    })
-      .then((ready) => {
-        pending.delete(raw);
-        if (!ready) return;
-        const peer = ready.via !== null ? { remoteAddress: ready.remoteAddress, remotePort: ready.remotePort, via: ready.via } : undefined;
-        acceptConnection(context, name, handler, ready.socket, ready.secure, peer);
-      })
-      .catch((err: unknown) => {
-        log.error({ err, proto: name }, 'accepting a connection failed');
-        raw.destroy();
-      });
-  };
+  const acceptor = createAcceptor(context, config, log);
 
+  let smtpProcesses: SmtpProcesses | null = null;
   const closeAll = async (): Promise<void> => {
+    // The SMTP front ends first: their last deliveries still need the store.
+    await smtpProcesses?.stop();
     // Stop accepting first; server.close() resolves only once every connection is gone, so the
     // protocols say goodbye and the rest is destroyed before waiting on it.
     const closed = servers.map(closeServer);
     await Promise.all(handlers.map(async (h) => h.shutdown?.().catch(() => undefined)));
     sessions.destroyAll();
-    for (const raw of pending) raw.destroy();
+    acceptor.destroyPending();
     await Promise.all(closed);
     await outboundQueue.stop();
     await store.close();
@@ -248,12 +175,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         listeners.push({ name, label: kind.label, address: config.bind, port: null, tlsMode: kind.implicitTls ? 'implicit' : 'none' });
         continue;
       }
+      if (name === 'smtp' && config.smtp.processes > 0) {
+        // The MTA port is served by front-end processes (smtp-processes.ts), once the rest is up.
+        continue;
+      }
       const factory = factories[kind.family];
       const handler = factory(context, name);
       handlers.push(handler);
       // Every listener accepts plain TCP: a PROXY header comes first in cleartext, and implicit
       // TLS is then set up on the same socket (listener-socket.ts).
-      const server: Server = createTcpServer((s) => accept(name, handler, s));
+      const server: Server = createTcpServer((s) => acceptor.accept(name, handler, s));
       servers.push(server);
       const bound = await listen(server, config.bind, port, kind.label);
       server.on('error', (err) => log.error({ err, proto: name }, 'listener error'));
@@ -264,6 +195,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         port: bound,
         tlsMode: kind.implicitTls ? 'implicit' : handler.starttls ? 'starttls' : 'none',
       });
+    }
+    if (config.smtp.processes > 0 && config.ports.smtp !== 0) {
+      smtpProcesses = await startSmtpProcesses({ count: config.smtp.processes, config, store, outbound: context.outbound, log });
+      const kind = LISTENER_KINDS.smtp;
+      listeners.splice(LISTENER_NAMES.indexOf('smtp'), 0, { name: 'smtp', label: kind.label, address: config.bind, port: smtpProcesses.port, tlsMode: 'starttls' });
     }
   } catch (err) {
     await closeAll().catch(() => undefined);

@@ -24,6 +24,11 @@ export class ServeProcess {
     readonly ports: Readonly<Partial<Record<ListenerName, number>>>,
   ) {}
 
+  /** The server process's pid while it runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** The last part of the server's log. */
   get log(): string {
     return this.#stderr.slice(-6000);
