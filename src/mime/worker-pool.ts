@@ -27,6 +27,13 @@ export type CallMain = (service: string, ...args: unknown[]) => Promise<unknown>
 /** The pool cannot run the task (off, or its worker died): do the work in this thread. */
 export class PoolUnavailable extends Error {}
 
+/**
+ * The answer while the pool is off or still loading: one instance, because every message would
+ * otherwise pay for a fresh Error's stack trace (SMTP front-end processes run with the pool off).
+ */
+const OFF = new PoolUnavailable('worker threads are off');
+const LOADING = new PoolUnavailable('worker threads still loading');
+
 /** An error crossing the thread boundary: its message and Node-style code survive. */
 export interface WireError {
   readonly message: string;
@@ -168,7 +175,7 @@ class WorkerPool {
     }
     if (!best) {
       this.load(mod);
-      return Promise.reject(new PoolUnavailable(this.workers.length ? 'worker threads still loading' : 'no worker threads'));
+      return Promise.reject(this.workers.length ? LOADING : OFF);
     }
     const id = this.nextId++;
     return new Promise((resolve, reject) => best.run(id, mod, fn, arg, { resolve, reject }));
@@ -203,6 +210,6 @@ export function warmWorkerPool(modules: readonly string[] = []): void {
  */
 export function runOnPool(mod: string, fn: string, arg: unknown): Promise<unknown> {
   warmWorkerPool();
-  if (!pool || pool.size === 0) return Promise.reject(new PoolUnavailable('worker threads are off'));
+  if (!pool || pool.size === 0) return Promise.reject(OFF);
   return pool.run(mod, fn, arg);
 }
