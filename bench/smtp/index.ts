@@ -177,9 +177,6 @@ export function printSmtpTable(r: SmtpBenchResults, o: SmtpBenchOptions): void {
   }
   const [pk, sink] = r.servers;
   if (!pk || !sink) return;
-  if (process.env.BENCH_SMTP_GREET_PAUSE === '0') {
-    console.log(`  DIAGNOSIS RUN: smtp-server's 100 ms pause before the greeting removed by a preload (bench/smtp/no-greet-pause.ts)`);
-  }
   const label = `${(o.bytes / 1024).toFixed(0)} KB, ${o.sessions} sessions`;
   console.log(`${'figure'.padEnd(62)} ${'postkontor'.padStart(11)} ${'smtp-sink'.padStart(11)} ${'ratio'.padStart(7)}   target`);
   const line = (name: string, a: number, b: number, target: string): void => {

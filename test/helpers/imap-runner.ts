@@ -97,8 +97,11 @@ export async function loadFixtures(store: Store, t: Transcript): Promise<void> {
   }
 }
 
-/** A continuation request (IMAP `+ text`, POP3 SASL `+ base64`; not POP3's `+OK`). */
-const CONTINUATION = /^\+(?: |$)/;
+/**
+ * A continuation request (IMAP `+ text`, POP3 SASL `+ base64`; not POP3's `+OK`; SMTP's AUTH
+ * `334` and DATA's `354`, which a pipelining SMTP client waits for too, RFC 2920 §3.1).
+ */
+const CONTINUATION = /^(?:\+(?: |$)|3[35]4 )/;
 
 /** The pipelined variant's events: runs of one connection's sends merged, literal `+` dropped. */
 export function pipelineEvents(events: readonly TranscriptEvent[]): TranscriptEvent[] {

@@ -6,9 +6,9 @@
  * multi-line answer is its S lines, the terminating `S: .` included). Parse errors name the line.
  */
 
-/** The protocols a transcript (or one of its connections) can speak. */
-export type TranscriptProtocol = 'imap' | 'pop3';
-const PROTOCOLS: readonly TranscriptProtocol[] = ['imap', 'pop3'];
+/** The protocols a transcript (or one of its connections) can speak (SMTP: the MTA port 25 or submission 587). */
+export type TranscriptProtocol = 'imap' | 'pop3' | 'smtp' | 'submission';
+const PROTOCOLS: readonly TranscriptProtocol[] = ['imap', 'pop3', 'smtp', 'submission'];
 
 /** One piece of client bytes: text (captures `${x}` substituted at send time) or raw literal data. */
 export type Piece = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'data'; readonly data: Buffer };

@@ -108,9 +108,13 @@ export class SmtpLineClient {
     return r ? r.last : '<closed>';
   }
 
-  /** STARTTLS, then the TLS handshake on the same socket verifying the test certificate. */
-  async starttls(ca: Buffer): Promise<string> {
-    const answer = await this.cmd('STARTTLS');
+  /**
+   * STARTTLS, then the TLS handshake on the same socket verifying the test certificate.
+   * `injected` is sent in plaintext in the same write, after STARTTLS (an injection attempt).
+   */
+  async starttls(ca: Buffer, injected = ''): Promise<string> {
+    this.write(`STARTTLS\r\n${injected}`);
+    const answer = (await this.reply())?.last ?? '<closed>';
     if (!answer.startsWith('220')) return answer;
     const plain = this.#socket;
     plain.removeAllListeners('data');

@@ -1,8 +1,8 @@
 /**
  * The MTA listener (port 25) over raw sockets, exact reply lines: capabilities, every RCPT
  * refusal (open relay probes, unknown user, full mailbox, recipient limit), SIZE at MAIL FROM
- * and during DATA, commands out of order and malformed input, an over-long line, and the trace
- * headers (Received, Authentication-Results) on what is stored.
+ * and during DATA, commands out of order and malformed input, an over-long line (answered, the
+ * session goes on), and the trace headers (Received, Authentication-Results) on what is stored.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -150,12 +150,15 @@ test('commands out of order and malformed input get precise replies', async () =
   for (const [line, want] of exchanges) assert.equal(await c.cmd(line), want, line);
 });
 
-test('an over-long command line gets 421 and the connection closes; the server lives on', async () => {
+test('an over-long command line gets 500 5.5.2 and the session goes on at the next line (RFC 5321 §4.5.3.1.4)', async () => {
   const c = await mta();
-  assert.equal(await c.cmd(`NOOP ${'x'.repeat(20_000)}`), '421 4.5.2 command line too long; closing connection');
-  assert.ok(await c.waitClosed());
-  const d = await mta();
-  assert.equal(await d.cmd('NOOP'), '250 2.0.0 OK');
+  assert.equal(await c.cmd(`NOOP ${'x'.repeat(20_000)}`), '500 5.5.2 line too long');
+  assert.equal(await c.cmd('NOOP'), '250 2.0.0 OK');
+  // In the middle of a transaction too: the envelope so far survives.
+  assert.equal(await c.cmd('MAIL FROM:<leo@example.net>'), '250 2.1.0 Accepted');
+  assert.equal(await c.cmd(`RCPT TO:<${'y'.repeat(5000)}@example.org>`), '500 5.5.2 line too long');
+  assert.equal(await c.cmd('RCPT TO:<bob@example.org>'), '250 2.1.5 Accepted');
+  assert.equal(await c.cmd('RSET'), '250 2.0.0 Flushed');
 });
 
 test('a delivered message carries Received and Authentication-Results and is otherwise byte-exact', async () => {
@@ -207,6 +210,17 @@ test('STARTTLS (certificate verified): Received says ESMTPS and names the TLS ve
   assert.match((await c.reply())!.last, /^250 /);
   const { trace } = stripTrace((await server.messages(BOB, 'INBOX')).at(-1)!);
   assert.match(trace, /with ESMTPS id \S+\r\n\t\(version=TLSv1\.3 cipher=TLS_\w+\)\r\n\tfor <bob@example\.org>;/);
+});
+
+test('STARTTLS: plaintext pipelined after it is discarded (CVE-2011-0411) and the session starts over (RFC 3207 §4.2)', async () => {
+  const c = await mta();
+  assert.equal(await c.cmd('MAIL FROM:<leo@example.net>'), '250 2.1.0 Accepted');
+  assert.equal(await c.starttls(server.certPem, 'RCPT TO:<bob@example.org>\r\nNOOP\r\n'), '220 2.0.0 Ready to start TLS');
+  // No reply to the injected lines; EHLO and the transaction are forgotten.
+  assert.equal(await c.cmd('MAIL FROM:<leo@example.net>'), '503 5.5.1 Error: send HELO/EHLO first');
+  assert.equal(await c.cmd('EHLO client.example'), '250 SIZE 200000');
+  assert.equal(await c.cmd('RCPT TO:<bob@example.org>'), '503 5.5.1 Error: need MAIL command');
+  assert.equal(await c.cmd('QUIT'), '221 2.0.0 Bye');
 });
 
 test('DMARC p=reject failing: accepted, filed into Junk with dmarc=fail in Authentication-Results', async () => {

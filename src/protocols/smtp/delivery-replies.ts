@@ -4,7 +4,7 @@
  * that exist). The "worst" failure decides: a permanent one only when every failure is permanent.
  */
 import type { DeliveryFailure } from '../../delivery/local/deliver.ts';
-import { smtpReply, type SmtpReply } from './reply.ts';
+import { smtpReply, type SmtpReply } from './engine/reply.ts';
 
 export function failureReply(failures: readonly DeliveryFailure[]): SmtpReply {
   if (failures.includes('unavailable')) return smtpReply(451, '4.3.0', 'local delivery failed; try again later');

@@ -1,10 +1,11 @@
 /**
- * SMTP smuggling defence, second half. smtp-server ends DATA only at <CRLF>.<CRLF>, so a bare
- * `<LF>.<LF>` (or `<CR>.<CR>`) cannot end a message here; but stored as sent, such a line
- * would end it at the next hop that is lenient about line ends (forwarding, a relayed copy).
- * We therefore store and pass on every bare LF and bare CR as CRLF: the dot line becomes an
- * ordinary line that any later SMTP client dot-stuffs, and no second message can hide in one DATA.
- * Chosen over refusing (550 5.6.11) because plenty of honest software still writes bare LF.
+ * SMTP smuggling defence, second half. The engine (engine/data-reader.ts) ends DATA only at
+ * <CRLF>.<CRLF>, so a bare `<LF>.<LF>` (or `<CR>.<CR>`) cannot end a message here; but stored as
+ * sent, such a line would end it at the next hop that is lenient about line ends (forwarding, a
+ * relayed copy). We therefore store and pass on every bare LF and bare CR as CRLF: the dot line
+ * becomes an ordinary line that any later SMTP client dot-stuffs, and no second message can hide
+ * in one DATA. Chosen over refusing (550 5.6.11) because plenty of honest software still writes
+ * bare LF.
  */
 
 /** Returns `raw` itself when it has no bare CR or LF (the common case: no copy). */

@@ -3,30 +3,25 @@
  * every attempt, `auth.plaintext` policy, the node's failed-login limiter). A connection is
  * slowed after each failure and closed after LIMITS.failedLoginsPerConnection, as in POP3.
  */
-import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerSession } from 'smtp-server';
 import { loginWithPassword } from '../../auth/login.ts';
 import { LIMITS } from '../../core/limits.ts';
 import type { SmtpDeps } from './deps.ts';
-import { smtpReply, type SmtpReply } from './reply.ts';
-import { stateOf } from './session-state.ts';
+import { smtpReply, type SmtpReply } from './engine/reply.ts';
+import type { AuthCredentials } from './engine/sasl.ts';
+import type { PkSmtpSession } from './session-state.ts';
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function onAuth(
-  deps: SmtpDeps,
-  auth: SMTPServerAuthentication,
-  session: SMTPServerSession,
-): Promise<SMTPServerAuthenticationResponse | SmtpReply> {
-  const state = stateOf(session);
+export async function onAuth(deps: SmtpDeps, auth: AuthCredentials, session: PkSmtpSession): Promise<{ user: string } | SmtpReply> {
+  const state = session.state;
   const { ctx } = deps;
-  if (auth.method !== 'PLAIN' && auth.method !== 'LOGIN') return smtpReply(504, '5.5.4', 'unrecognized authentication type');
-  const login = auth.username ?? '';
-  const password = auth.password ?? '';
+  const login = auth.username;
+  const password = auth.password;
   // No proxy authorization: an authzid must name the same user (RFC 4616 §2).
-  const authzid = auth.authzid ?? '';
-  const mismatch = authzid !== '' && authzid.toLowerCase() !== (auth.authcid ?? '').toLowerCase();
+  const authzid = auth.authzid;
+  const mismatch = authzid !== '' && authzid.toLowerCase() !== auth.authcid.toLowerCase();
   const result = mismatch
     ? ({ ok: false, reason: 'credentials' } as const)
     : await loginWithPassword(ctx.store, {
@@ -55,7 +50,7 @@ export async function onAuth(
       state.failedAuths++;
       state.conn.log.info({ failures: state.failedAuths, method: auth.method }, 'authentication failed');
       await pause(LIMITS.failedLoginDelayMs * (state.failedAuths - 1));
-      // 421 makes smtp-server close the connection after the reply.
+      // The engine closes the connection after a 421.
       if (state.failedAuths >= LIMITS.failedLoginsPerConnection) return smtpReply(421, '4.7.0', 'too many failed logins; closing connection');
       return smtpReply(535, '5.7.8', 'Authentication credentials invalid');
     }

@@ -3,7 +3,6 @@
  * DMARC/ARC verified (Authentication-Results, Received-SPF), a Received header, then the local
  * delivery pipeline. 250 only once every stored copy is durable.
  */
-import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { deliverLocally, type LocalRecipient } from '../../delivery/local/deliver.ts';
 import { reportLateFailures } from '../../delivery/local/late-failures.ts';
 import { verifyForDelivery } from './authentication-results.ts';
@@ -11,15 +10,12 @@ import { failureReply } from './delivery-replies.ts';
 import { stripForgedResults } from './forged-results.ts';
 import type { SmtpDeps } from './deps.ts';
 import { normalizeLineEnds } from './line-ends.ts';
-import { readMessage } from './read-message.ts';
-import { smtpReply, type SmtpReply } from './reply.ts';
-import { stateOf } from './session-state.ts';
+import { smtpReply, type SmtpReply } from './engine/reply.ts';
+import type { PkSmtpSession } from './session-state.ts';
 import { traceHeader } from './trace.ts';
 
-export async function onDataInbound(deps: SmtpDeps, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string | SmtpReply | null> {
-  const state = stateOf(session);
-  const body = await readMessage(stream, deps.maxMessageBytes);
-  if (!body) return null; // smtp-server answers 552 5.3.4
+export async function onDataInbound(deps: SmtpDeps, body: Buffer, session: PkSmtpSession): Promise<string | SmtpReply> {
+  const state = session.state;
   // Our own verdicts only: fields forged in our name go before ours are added (RFC 8601 §5).
   const raw = stripForgedResults(normalizeLineEnds(body), deps.ctx.config.hostname);
   const recipients: LocalRecipient[] = [];
@@ -29,9 +25,9 @@ export async function onDataInbound(deps: SmtpDeps, stream: SMTPServerDataStream
   }
   if (recipients.length === 0) return smtpReply(451, '4.3.0', 'recipients changed during the transaction; try again');
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-  const trace = traceHeader(deps, session, state, recipients.map((r) => r.address));
+  const trace = traceHeader(deps, session, recipients.map((r) => r.address));
   const { auth, stored } = await verifyForDelivery(
-    { raw, remoteAddress: state.conn.remoteAddress, helo: session.hostNameAppearsAs, sender, hostname: deps.ctx.config.hostname, dns: deps.dns },
+    { raw, remoteAddress: state.conn.remoteAddress, helo: session.helo, sender, hostname: deps.ctx.config.hostname, dns: deps.dns },
     trace,
     state.conn.log,
   );

@@ -3,29 +3,26 @@
  * with the web (src/delivery/submit.ts: sending rate, sender ownership, outbound queue, local
  * delivery, Sent copy) with a Received header on top; this file maps its outcome to SMTP replies.
  */
-import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { DsnRequest } from '../../delivery/outbound-port.ts';
 import { submitMessage, type SubmitRecipient, type SubmitResult } from '../../delivery/submit.ts';
 import { failureReply } from './delivery-replies.ts';
 import type { SmtpDeps } from './deps.ts';
 import { normalizeLineEnds } from './line-ends.ts';
 import { OUTBOUND_UNAVAILABLE } from './on-rcpt-to.ts';
-import { readMessage } from './read-message.ts';
-import { smtpReply, type SmtpReply } from './reply.ts';
-import { stateOf } from './session-state.ts';
+import type { DsnNotify } from './engine/envelope.ts';
+import { smtpReply, type SmtpReply } from './engine/reply.ts';
+import type { PkSmtpSession } from './session-state.ts';
 import { traceHeader } from './trace.ts';
 
-type NotifyValue = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
-
-function dsnOf(session: SMTPServerSession, remote: readonly string[]): DsnRequest | undefined {
-  const env = session.envelope.dsn;
-  const notify: Record<string, NotifyValue[]> = {};
-  for (const r of session.envelope.rcptTo) {
-    if (r.dsn?.notify && remote.includes(r.address)) notify[r.address] = r.dsn.notify as NotifyValue[];
+function dsnOf(session: PkSmtpSession, remote: readonly string[]): DsnRequest | undefined {
+  const env = session.envelope;
+  const notify: Record<string, DsnNotify[]> = {};
+  for (const r of env.rcptTo) {
+    if (r.notify && remote.includes(r.address)) notify[r.address] = [...r.notify];
   }
-  const ret = env?.ret === 'FULL' || env?.ret === 'HDRS' ? env.ret : undefined;
-  if (!ret && !env?.envid && Object.keys(notify).length === 0) return undefined;
-  return { ...(ret ? { ret } : {}), ...(env?.envid ? { envid: env.envid } : {}), notify };
+  const ret = env.ret ?? undefined;
+  if (!ret && !env.envid && Object.keys(notify).length === 0) return undefined;
+  return { ...(ret ? { ret } : {}), ...(env.envid ? { envid: env.envid } : {}), notify };
 }
 
 function refusal(deps: SmtpDeps, result: Exclude<SubmitResult, { ok: true }>, account: string): SmtpReply {
@@ -51,11 +48,9 @@ function refusal(deps: SmtpDeps, result: Exclude<SubmitResult, { ok: true }>, ac
   }
 }
 
-export async function onDataSubmission(deps: SmtpDeps, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string | SmtpReply | null> {
-  const state = stateOf(session);
+export async function onDataSubmission(deps: SmtpDeps, body: Buffer, session: PkSmtpSession): Promise<string | SmtpReply> {
+  const state = session.state;
   const account = state.account;
-  const body = await readMessage(stream, deps.maxMessageBytes);
-  if (!body) return null; // smtp-server answers 552 5.3.4
   if (!account) return smtpReply(530, '5.7.0', 'Authentication required');
   const raw = normalizeLineEnds(body);
 
@@ -74,7 +69,7 @@ export async function onDataSubmission(deps: SmtpDeps, stream: SMTPServerDataStr
       sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       recipients,
       raw,
-      trace: traceHeader(deps, session, state, session.envelope.rcptTo.map((r) => r.address)),
+      trace: traceHeader(deps, session, session.envelope.rcptTo.map((r) => r.address)),
       ...(dsn ? { dsn } : {}),
     },
   );

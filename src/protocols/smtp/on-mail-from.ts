@@ -2,16 +2,16 @@
  * MAIL FROM. Authenticated sessions (submission, or AUTH on port 25) may only use an address of
  * their own account and are held to the per-account sending rate; on the submission listeners
  * nothing goes without AUTH. The MTA takes any sender: SPF judges it at DATA. SIZE= over the
- * limit never gets here (smtp-server answers 552 5.3.4).
+ * limit never gets here (the engine answers 552 5.3.4).
  */
-import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { SmtpDeps } from './deps.ts';
-import { smtpReply, type SmtpReply } from './reply.ts';
+import { smtpReply, type SmtpReply } from './engine/reply.ts';
+import type { SmtpPath } from './engine/path.ts';
 import { mayUseAddress } from '../../delivery/sender-identity.ts';
-import { stateOf } from './session-state.ts';
+import type { PkSmtpSession } from './session-state.ts';
 
-export async function onMailFrom(deps: SmtpDeps, from: SMTPServerAddress, session: SMTPServerSession): Promise<SmtpReply | null> {
-  const state = stateOf(session);
+export async function onMailFrom(deps: SmtpDeps, from: SmtpPath, session: PkSmtpSession): Promise<SmtpReply | null> {
+  const state = session.state;
   state.recipients.clear();
   const account = state.account;
   if (!account) {

@@ -4,13 +4,13 @@
  * local domain must resolve to an account or alias, and a full mailbox is refused now rather
  * than bounced later. The resolution is kept for DATA.
  */
-import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import { normalizeDomain, parseAddress } from '../../core/address.ts';
 import type { Store } from '../../store/ports.ts';
 import { quotaVerdict } from '../../delivery/local/quota.ts';
 import type { SmtpDeps } from './deps.ts';
-import { smtpReply, type SmtpReply } from './reply.ts';
-import { stateOf } from './session-state.ts';
+import type { SmtpRecipient } from './engine/envelope.ts';
+import { smtpReply, type SmtpReply } from './engine/reply.ts';
+import type { PkSmtpSession } from './session-state.ts';
 
 export const OUTBOUND_UNAVAILABLE = 'outbound delivery is not available yet';
 
@@ -29,14 +29,8 @@ async function isLocalDomain(store: Store, domain: string): Promise<boolean> {
   return store.domains.exists(name);
 }
 
-function declaredSize(session: SMTPServerSession): number {
-  const from = session.envelope.mailFrom;
-  const size = from && from.args ? from.args.SIZE : undefined;
-  return typeof size === 'string' ? Number(size) : 0;
-}
-
-export async function onRcptTo(deps: SmtpDeps, rcpt: SMTPServerAddress, session: SMTPServerSession): Promise<SmtpReply | null> {
-  const state = stateOf(session);
+export async function onRcptTo(deps: SmtpDeps, rcpt: SmtpRecipient, session: PkSmtpSession): Promise<SmtpReply | null> {
+  const state = session.state;
   const { store, config, outbound } = deps.ctx;
   const key = rcpt.address.toLowerCase();
   const max = config.smtp.maxRecipients;
@@ -68,7 +62,7 @@ export async function onRcptTo(deps: SmtpDeps, rcpt: SMTPServerAddress, session:
   }
   if (external.length > 0 && !outbound) return smtpReply(451, '4.3.0', OUTBOUND_UNAVAILABLE);
   if (external.length === 0) {
-    const size = declaredSize(session);
+    const size = session.envelope.size;
     const verdicts = accounts.map((a) => quotaVerdict(a, size));
     if (verdicts.every((v) => v === 'too-big')) {
       return smtpReply(552, '5.2.2', `<${rcpt.address}>: message exceeds the mailbox quota`);

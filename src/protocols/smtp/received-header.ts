@@ -11,7 +11,7 @@
  */
 
 export interface ReceivedInfo {
-  /** The name the client gave in EHLO/HELO (smtp-server validated its syntax). */
+  /** The name the client gave in EHLO/HELO (the engine refused control characters and over-long names). */
   readonly helo: string;
   readonly remoteAddress: string;
   readonly hostname: string;

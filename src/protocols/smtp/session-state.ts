@@ -1,11 +1,11 @@
 /**
- * What we keep per SMTP session beside smtp-server's own session object: the authenticated
- * account (typed, instead of the library's `session.user: any`), failed AUTH attempts, and how
- * each accepted RCPT TO resolved, so DATA delivers without asking the alias store again.
+ * What postkontor keeps per SMTP session beside the engine's own (engine/session.ts): the
+ * connection, the authenticated account, failed AUTH attempts, and how each accepted RCPT TO
+ * resolved, so DATA delivers without asking the alias store again.
  */
-import type { SMTPServerSession } from 'smtp-server';
 import type { Connection } from '../../server/protocol.ts';
 import type { Account } from '../../store/types.ts';
+import type { SmtpSession } from './engine/session.ts';
 
 export type ResolvedRecipient =
   | { readonly kind: 'local'; readonly accounts: readonly Account[]; readonly external: readonly string[] }
@@ -19,16 +19,9 @@ export interface SmtpSessionState {
   readonly recipients: Map<string, ResolvedRecipient>;
 }
 
-const states = new WeakMap<SMTPServerSession, SmtpSessionState>();
+/** An engine session carrying our state: what every hook receives. */
+export type PkSmtpSession = SmtpSession<SmtpSessionState>;
 
-export function attachState(session: SMTPServerSession, conn: Connection): SmtpSessionState {
-  const state: SmtpSessionState = { conn, account: null, failedAuths: 0, recipients: new Map() };
-  states.set(session, state);
-  return state;
-}
-
-export function stateOf(session: SMTPServerSession): SmtpSessionState {
-  const state = states.get(session);
-  if (!state) throw new Error('SMTP session without postkontor state');
-  return state;
+export function newSessionState(conn: Connection): SmtpSessionState {
+  return { conn, account: null, failedAuths: 0, recipients: new Map() };
 }

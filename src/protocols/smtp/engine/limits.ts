@@ -10,6 +10,8 @@ export const SMTP_LIMITS = {
   commandLineBytes: 4096,
   /** Unknown commands on one connection before it is closed (a scanner, or not SMTP at all). */
   unknownCommands: 10,
+  /** Commands other than AUTH on a listener that requires AUTH (submission) before it closes. */
+  unauthenticatedCommands: 20,
   /** Unanswered input held while a hook runs before the socket stops reading. */
   bufferedInputBytes: 64 * 1024,
   /** RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes for the next command. */

@@ -36,6 +36,8 @@ import type { SmtpEngineConfig, SmtpHooks, SmtpPeer } from './types.ts';
 
 const MAIL_VALUE_PARAMS = ['BODY', 'SIZE', 'RET', 'ENVID'];
 const RCPT_VALUE_PARAMS = ['NOTIFY', 'ORCPT'];
+/** How long a closed session waits for the peer to close its side before the socket is destroyed. */
+const HALF_CLOSE_MS = 5000;
 const HTTP_REQUEST = /^(?:OPTIONS|GET|HEAD|POST|PUT|DELETE|TRACE|CONNECT) \/.* HTTP\/\d\.\d$/i;
 
 const OK = '250 2.0.0 OK\r\n';
@@ -64,6 +66,7 @@ const NO_TLS = smtpReply(502, '5.5.1', 'Error: STARTTLS not available');
 const IDENTITY = smtpReply(503, '5.5.1', 'Error: No identity changes permitted');
 const UNKNOWN_MECH = smtpReply(504, '5.5.4', 'Error: Unrecognized authentication type');
 const ENCRYPT_FIRST = smtpReply(538, '5.7.11', 'Encryption required for requested authentication mechanism; use STARTTLS first');
+const TOO_MANY_UNAUTHENTICATED = smtpReply(421, '4.7.0', 'too many commands without AUTH; closing connection');
 const HTTP_REFUSED = smtpReply(421, '4.7.0', 'HTTP requests not allowed');
 
 /** What a pending hook is for. */
@@ -106,6 +109,8 @@ export class SmtpSession<S> {
   private closed = false;
   private out = '';
   private unknown = 0;
+  /** Commands before AUTH on a listener that requires it. */
+  private unauthenticated = 0;
   private readonly onChunk = (chunk: Buffer): void => this.feed(chunk);
   private readonly onIdle = (): void => this.idle();
   private readonly hookDone = (value: unknown): void => this.settled(value);
@@ -225,14 +230,21 @@ export class SmtpSession<S> {
   private end(): void {
     if (this.closed) return;
     this.closed = true;
-    const socket = this.socket;
-    socket.end();
-    // A peer that never closes its side must not keep the socket forever.
-    setTimeout(() => socket.destroy(), 5000).unref();
+    this.socket.end();
+    // A peer that never closes its side must not keep the socket forever (idle() destroys it).
+    this.socket.setTimeout(HALF_CLOSE_MS);
   }
 
   private idle(): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.socket.destroy();
+      return;
+    }
+    // A hook at work (a slow delivery) is not the client idling.
+    if (this.pending !== Pending.None) {
+      this.socket.setTimeout(this.config.idleTimeoutMs);
+      return;
+    }
     this.peer.log.info('idle timeout');
     this.reply(smtpReply(421, '4.4.2', `${this.config.hostname} idle timeout; closing connection`));
   }
@@ -248,6 +260,10 @@ export class SmtpSession<S> {
     const sp = line.indexOf(' ');
     const verb = (sp === -1 ? line : line.slice(0, sp)).toUpperCase();
     const rest = sp === -1 ? '' : line.slice(sp + 1);
+    // A client that will not log in on submission gets a few tries, not a free channel.
+    if (this.config.authRequired && !this.user && verb !== 'AUTH' && ++this.unauthenticated > SMTP_LIMITS.unauthenticatedCommands) {
+      return this.reply(TOO_MANY_UNAUTHENTICATED);
+    }
     switch (verb) {
       case 'EHLO':
       case 'HELO':
@@ -313,11 +329,9 @@ export class SmtpSession<S> {
       this.out += `250 ${greeting}\r\n`;
       return;
     }
-    const lines = [greeting, 'PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN'];
-    if (!this.user && this.config.passwordAllowed(this.secure, this.peer.remoteAddress)) lines.push('AUTH PLAIN LOGIN');
-    if (!this.secure && this.config.starttls) lines.push('STARTTLS');
-    lines.push(`SIZE ${this.config.maxMessageBytes}`);
-    this.out += multiline(250, lines);
+    const auth = !this.user && this.config.passwordAllowed(this.secure, this.peer.remoteAddress);
+    const starttls = !this.secure && this.config.starttls !== null;
+    this.out += `250-${greeting}\r\n${ehloKeywords(this.config.maxMessageBytes, auth, starttls)}`;
   }
 
   private mail(rest: string): void {
@@ -546,6 +560,23 @@ export class SmtpSession<S> {
     }
     list.push(rcpt);
   }
+}
+
+const keywordCache = new Map<string, string>();
+
+/** The EHLO keyword lines after the greeting line (RFC 5321 §4.1.1.1), built once per variant. */
+function ehloKeywords(size: number, auth: boolean, starttls: boolean): string {
+  const key = `${size} ${auth} ${starttls}`;
+  let text = keywordCache.get(key);
+  if (text === undefined) {
+    const lines = ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN'];
+    if (auth) lines.push('AUTH PLAIN LOGIN');
+    if (starttls) lines.push('STARTTLS');
+    lines.push(`SIZE ${size}`);
+    text = multiline(250, lines);
+    keywordCache.set(key, text);
+  }
+  return text;
 }
 
 function paramError(parsed: { readonly path: SmtpPath; readonly duplicate?: string }, valueKeys: readonly string[]): SmtpReply | null {
