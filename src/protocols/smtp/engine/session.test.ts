@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import type { Logger } from '../../../core/log.ts';
 import { smtpReply } from './reply.ts';
 import { SmtpSession } from './session.ts';
@@ -154,4 +155,31 @@ test('AUTH: PLAIN after a 334, LOGIN in steps, and "*" cancels', async () => {
     '235 2.7.0 Authentication successful',
     '503 5.5.1 Error: No identity changes permitted',
   ]);
+});
+
+test('fuzz: any sequence of (mutated) command lines in any chunking is answered and the session recovers', async () => {
+  const corpus = [
+    'EHLO c.test', 'HELO c.test', 'MAIL FROM:<a@x.test>', 'MAIL FROM:<a@x.test> SIZE=10 BODY=8BITMIME', 'RCPT TO:<b@x.test>',
+    'RCPT TO:<nobody@x.test> NOTIFY=NEVER', 'DATA', 'RSET', 'NOOP', 'VRFY x', 'HELP', 'AUTH PLAIN', 'AUTH LOGIN', 'AUTH PLAIN AHUAcA==',
+    'STARTTLS', '.', '..', '', 'Subject: x', '*', 'GET / HTTP/1.1', 'MAIL FROM:<a@x.test> ENVID=a+0D+0Ab',
+  ];
+  const mutate = fc.tuple(fc.constantFrom(...corpus), fc.nat(), fc.constantFrom('', '\r', '\n', '\0', ':', '<', '>', '=', ' ', 'x'.repeat(5000), '.', '\u00e9'));
+  const line = mutate.map(([base, at, ins]) => {
+    const p = base.length ? at % (base.length + 1) : 0;
+    return base.slice(0, p) + ins + base.slice(p);
+  });
+  await fc.assert(
+    fc.asyncProperty(fc.array(line, { maxLength: 25 }), fc.integer({ min: 1, max: 50 }), async (lines, chunk) => {
+      const s = open(false);
+      const wire = Buffer.from(`${lines.join('\r\n')}\r\n.\r\nRSET\r\n`, 'utf8');
+      for (let i = 0; i < wire.length; i += chunk) s.emit('data', wire.subarray(i, i + chunk));
+      await new Promise((r) => setImmediate(r));
+      const replies = s.writes.join('').split('\r\n').filter((l) => l !== '');
+      for (const r of replies) assert.match(r, /^\d{3}[ -]/, r);
+      const last = replies.at(-1) ?? '';
+      if (s.ended) assert.match(last, /^(421|221) /, `${JSON.stringify(lines)} -> ${last}`);
+      else assert.equal(last, '250 2.0.0 Flushed', `${JSON.stringify(lines)} -> ${replies.slice(-3).join(' | ')}`);
+    }),
+    { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 20261129) },
+  );
 });
