@@ -54,7 +54,7 @@ function exited(worker: Worker): Promise<void> {
 
 export async function startSmtpProcesses(opts: SmtpProcessesOptions): Promise<SmtpProcesses> {
   const { config, log } = opts;
-  const dispatch = storeDispatch(opts.store, opts.outbound);
+  const dispatch = storeDispatch(opts.store, opts.outbound, log.child({ proc: 'smtp' }));
   // Each front end accepts for itself: no round trip through this process per connection.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({

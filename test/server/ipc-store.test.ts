@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { after, before, describe, test } from 'node:test';
 import { isPkError } from '../../src/core/errors.ts';
+import { createLogger } from '../../src/core/log.ts';
+import { deliverLocally } from '../../src/delivery/local/deliver.ts';
 import type { OutboundMessage } from '../../src/delivery/outbound-port.ts';
 import { storeIndexOf } from '../../src/mime/index-pool.ts';
 import { remoteOutbound, remoteStore } from '../../src/server/ipc/remote-store.ts';
@@ -55,7 +57,7 @@ describe('IPC between an SMTP front end and the server process', () => {
     await store.domains.add('example.org');
     await store.accounts.create({ address: 'alice@example.org', passwordHash: 'x' });
     ends = channel();
-    serveRpc(ends.server, storeDispatch(store, { enqueue: (m) => (queued.push(m), Promise.resolve({ id: 'q1' })) }));
+    serveRpc(ends.server, storeDispatch(store, { enqueue: (m) => (queued.push(m), Promise.resolve({ id: 'q1' })) }, createLogger({ level: 'silent' })));
     client = new RpcClient(ends.front);
     remote = remoteStore(client);
   });
@@ -103,6 +105,34 @@ describe('IPC between an SMTP front end and the server process', () => {
     const meta = (await store.messages.get(inbox.id, result.uid))!;
     assert.deepEqual(meta.flags, ['\\Seen']);
     assert.deepEqual(await store.messages.index(meta.blobHash), JSON.parse(computed.indexJson));
+  });
+
+  test('deliverLocally on the remote store runs the pipeline in the server process, in one call', async () => {
+    const account = (await store.accounts.get('alice@example.org'))!;
+    await store.settings.set(account.id, 'forward.to', 'alice@example.net');
+    await store.settings.set(account.id, 'forward.keep', 'mark-read');
+    const raw = Buffer.from('Subject: delivered over IPC\r\nMessage-ID: <ipc-2@example.org>\r\n\r\nhi\r\n');
+    const { accounts, external } = await remote.aliases.resolve('alice@example.org');
+    let calls = 0;
+    const counting = { send: ends.front.send.bind(ends.front) };
+    ends.front.send = (m: unknown) => (calls++, counting.send(m));
+    const results = await deliverLocally(
+      { store: remote, log: createLogger({ level: 'silent' }), outbound: remoteOutbound(client) },
+      { raw, sender: 'bob@example.net', recipients: [{ address: 'alice@example.org', accounts, external }] },
+    );
+    ends.front.send = counting.send;
+    assert.deepEqual(results, [{ address: 'alice@example.org', ok: true }]);
+    assert.equal(calls, 1, 'one round trip for the whole delivery');
+    // Forwarded (with the server process's outbound) and kept marked read, as forward.keep says.
+    assert.deepEqual(queued.map((q) => q.recipients), [['alice@example.net']]);
+    const inbox = (await store.mailboxes.get(account.id, 'INBOX'))!;
+    const listed = await store.messages.list(inbox.id);
+    const meta = listed[listed.length - 1]!;
+    assert.deepEqual(meta.flags, ['\\Seen']);
+    assert.deepEqual(await store.messages.index(meta.blobHash), JSON.parse((await storeIndexOf(raw)).indexJson));
+    await store.settings.reset(account.id, 'forward.to');
+    await store.settings.reset(account.id, 'forward.keep');
+    queued.length = 0;
   });
 
   test('the outbound queue is reached through the server process', async () => {

@@ -126,8 +126,18 @@ async function forwardExternal(
   }
 }
 
+/**
+ * A store that lives in another process (an SMTP front end's, src/server/ipc/remote-store.ts)
+ * offers the whole pipeline there under this key: one round trip instead of one per step.
+ */
+export const DELIVER_WHERE_STORED = Symbol.for('postkontor.deliverWhereStored');
+
+type RemoteDelivery = (input: LocalDeliveryInput) => Promise<RecipientResult[]>;
+
 /** Delivers to every recipient; resolves when each stored copy is durable. */
 export async function deliverLocally(deps: LocalDeliveryDeps, input: LocalDeliveryInput): Promise<RecipientResult[]> {
+  const remote = (deps.store as unknown as { [DELIVER_WHERE_STORED]?: RemoteDelivery })[DELIVER_WHERE_STORED];
+  if (remote) return remote(input);
   const perAccount = new Map<number, Promise<Outcome>>();
   const external = new Set<string>();
   // The SRS domain of alias forwarding: the (local) domain of the alias that sends it on.

@@ -7,6 +7,7 @@
  * the server process's), which the server process hands to its store by content hash.
  */
 import { createHash } from 'node:crypto';
+import { DELIVER_WHERE_STORED, type LocalDeliveryInput } from '../../delivery/local/deliver.ts';
 import type { Outbound } from '../../delivery/outbound-port.ts';
 import { storeIndexOf, type StoreIndex } from '../../mime/index-pool.ts';
 import type { AppendInput, Store } from '../../store/ports.ts';
@@ -20,6 +21,8 @@ export interface AheadIndex {
 
 /** The path a front end appends through: `(accountId, mailboxId, inputs, ahead)`. */
 export const APPEND_INDEXED = 'appendIndexed';
+/** The local delivery pipeline, run in the server process: `(input, ahead)`. */
+export const DELIVER_PATH = ['delivery', 'deliverLocally'] as const;
 
 async function indexed(inputs: readonly AppendInput[]): Promise<AheadIndex[]> {
   return Promise.all(
@@ -64,8 +67,12 @@ function remoteNamespace(rpc: RpcClient, ns: string): unknown {
  */
 export function remoteStore(rpc: RpcClient): Store {
   const namespaces = new Map<string, unknown>();
+  // deliverLocally (delivery/local/deliver.ts) runs there in one call: settings, mailbox,
+  // forwarding and the append, instead of a round trip for each.
+  const deliver = async (input: LocalDeliveryInput): Promise<unknown> => rpc.call(DELIVER_PATH, [input, await indexed([input])]);
   return new Proxy({} as Store, {
     get(_target, key) {
+      if (key === DELIVER_WHERE_STORED) return deliver;
       if (typeof key !== 'string' || key === 'then') return undefined;
       let ns = namespaces.get(key);
       if (!ns) {

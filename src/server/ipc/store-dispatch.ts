@@ -3,11 +3,13 @@
  * calls on the real ones. Only the namespaces the SMTP path needs are reachable (not the change
  * feed, web sessions, POP3 locks or `close`), and only their own methods.
  */
+import { deliverLocally, type LocalDeliveryInput } from '../../delivery/local/deliver.ts';
 import type { Outbound } from '../../delivery/outbound-port.ts';
+import type { Logger } from '../../core/log.ts';
 import { PkError } from '../../core/errors.ts';
 import { rememberStoreIndex } from '../../mime/index-pool.ts';
 import type { AppendInput, Store } from '../../store/ports.ts';
-import { APPEND_INDEXED, type AheadIndex } from './remote-store.ts';
+import { APPEND_INDEXED, DELIVER_PATH, type AheadIndex } from './remote-store.ts';
 import type { Dispatch } from './rpc.ts';
 
 /** Store namespaces an SMTP front end may call. */
@@ -17,10 +19,15 @@ function refuse(path: readonly string[]): never {
   throw new PkError('PK_ERR_USAGE', `not callable from an SMTP process: ${path.join('.')}`);
 }
 
-export function storeDispatch(store: Store, outbound: Outbound | undefined): Dispatch {
+export function storeDispatch(store: Store, outbound: Outbound | undefined, log: Logger): Dispatch {
   return async (path, args) => {
     const [ns, method] = path;
     if (path.length !== 2 || ns === undefined || method === undefined) refuse(path);
+    if (ns === DELIVER_PATH[0] && method === DELIVER_PATH[1]) {
+      const [input, ahead] = args as [LocalDeliveryInput, AheadIndex[]];
+      for (const a of ahead) rememberStoreIndex(a.hash, a.index);
+      return deliverLocally({ store, log, outbound }, input);
+    }
     if (ns === 'outbound') {
       if (method !== 'enqueue' || !outbound) refuse(path);
       return outbound.enqueue(args[0] as Parameters<Outbound['enqueue']>[0]);
