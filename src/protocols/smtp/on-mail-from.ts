@@ -8,15 +8,21 @@ import type { SmtpDeps } from './deps.ts';
 import { smtpReply, type SmtpReply } from './engine/reply.ts';
 import type { SmtpPath } from './engine/path.ts';
 import { mayUseAddress } from '../../delivery/sender-identity.ts';
+import type { Account } from '../../store/types.ts';
 import type { PkSmtpSession } from './session-state.ts';
 
-export async function onMailFrom(deps: SmtpDeps, from: SmtpPath, session: PkSmtpSession): Promise<SmtpReply | null> {
+/** Synchronous where nothing needs the store (port 25 without AUTH): no promise per message. */
+export function onMailFrom(deps: SmtpDeps, from: SmtpPath, session: PkSmtpSession): SmtpReply | null | Promise<SmtpReply | null> {
   const state = session.state;
   state.recipients.clear();
   const account = state.account;
   if (!account) {
     return deps.submission ? smtpReply(530, '5.7.0', 'Authentication required') : null;
   }
+  return checkSender(deps, from, account);
+}
+
+async function checkSender(deps: SmtpDeps, from: SmtpPath, account: Account): Promise<SmtpReply | null> {
   const wait = await deps.sendRate.retryAfter(account.id);
   if (wait > 0) {
     const minutes = Math.max(1, Math.ceil(wait / 60_000));

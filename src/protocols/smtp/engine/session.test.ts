@@ -19,7 +19,9 @@ class FakeSocket extends EventEmitter {
   end(): void {
     this.ended = true;
   }
-  setTimeout(): this {
+  timeoutMs = 0;
+  setTimeout(ms: number): this {
+    this.timeoutMs = ms;
     return this;
   }
   pause(): this {
@@ -183,3 +185,28 @@ test('fuzz: any sequence of (mutated) command lines in any chunking is answered 
     { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 20261129) },
   );
 });
+
+test('idle timeout: 421 4.4.2 and close; while a hook works it only re-arms; after close the socket is destroyed', async () => {
+  const s = open(true);
+  assert.equal(s.timeoutMs, 60_000);
+  s.send('EHLO c.test\r\nMAIL FROM:<a@x.test>\r\n');
+  // The MAIL hook is still pending (async, 1 ms): a timeout now is not the client's idleness.
+  s.emit('timeout');
+  await settle();
+  assert.ok(!s.writes.join('').includes('421'));
+  s.writes.length = 0;
+  s.emit('timeout');
+  assert.deepEqual(s.writes, ['421 4.4.2 mx.test idle timeout; closing connection\r\n']);
+  assert.equal(s.ended, true);
+  assert.equal(s.timeoutMs, 5000, 'a peer that never closes gets 5 s');
+});
+
+test('shutdown: 421 4.3.2 to the client, then close', () => {
+  const socket = new FakeSocket();
+  const session = new SmtpSession(config, hooks(false), socket as unknown as Socket, { remoteAddress: '192.0.2.1', log }, null);
+  session.start();
+  session.shutdown();
+  assert.deepEqual(socket.writes, ['220 mx.test ESMTP postkontor\r\n', '421 4.3.2 mx.test shutting down\r\n']);
+  assert.equal(socket.ended, true);
+});
+

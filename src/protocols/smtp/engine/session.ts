@@ -158,7 +158,9 @@ export class SmtpSession<S> {
   private attach(socket: Socket): void {
     socket.on('data', this.onChunk);
     socket.once('close', () => this.cleanup());
-    socket.setTimeout(this.config.idleTimeoutMs, this.onIdle);
+    // 'timeout' fires after each idle period once armed (setTimeout's own callback would be `once`).
+    socket.on('timeout', this.onIdle);
+    socket.setTimeout(this.config.idleTimeoutMs);
   }
 
   private feed(chunk: Buffer): void {
@@ -454,6 +456,7 @@ export class SmtpSession<S> {
     // Whatever the client pipelined after STARTTLS arrived in plaintext: it must not count.
     this.framer.clear();
     plain.off('data', this.onChunk);
+    plain.off('timeout', this.onIdle);
     plain.setTimeout(0);
     const secure = new TLSSocket(plain, { isServer: true, secureContext: context });
     secure.on('error', (err: Error) => this.peer.log.debug({ err: err.message }, 'TLS error'));
