@@ -9,7 +9,8 @@
  * BENCH_POP3_BIG_EVERY (500), BENCH_POP3_LOGINS (30), BENCH_POP3_ROUNDS (5), BENCH_POP3_DEPTH (100),
  * BENCH_SMTP=0 to skip the inbound SMTP part, BENCH_SMTP_MESSAGES (5000), BENCH_SMTP_ROUNDS (3),
  * BENCH_SMTP_WARMUP (4000), BENCH_SMTP_PROCESSES (cores),
- * BENCH_SMTP_REUSE=0 (skip the smtp-source -d variant), BENCH_SMTP_GREET_PAUSE=0 (diagnosis),
+ * BENCH_SMTP_REUSE=0 (skip the smtp-source -d variant), BENCH_SMTP_POSTFIX=0 (skip the private
+ * Postfix reference), BENCH_SMTP_GREET_PAUSE=0 (diagnosis),
  * BENCH_WEB=0 to skip the web inbox part, BENCH_WEB_MESSAGES (10000), BENCH_WEB_RUNS (7).
  * BENCH_PG=0 to skip the PostgreSQL part (bench/pg/), BENCH_PG_APPENDS (2000), BENCH_PG_IDLERS (1,50),
  * BENCH_PG_IDLE_SAMPLES (500), BENCH_PG_MESSAGES (1000), BENCH_PG_SECONDS (8), BENCH_PG_ROUNDS (5).
@@ -84,6 +85,7 @@ if (process.env.BENCH_SMTP !== '0') {
     sessions: 16,
     bytes: 10_240,
     reuse: process.env.BENCH_SMTP_REUSE !== '0',
+    postfix: process.env.BENCH_SMTP_POSTFIX !== '0',
   };
   printSmtpTable(await benchSmtp(opts, log), opts);
 }

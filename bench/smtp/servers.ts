@@ -25,7 +25,12 @@ export interface SmtpTarget {
   readonly port: number;
   /** The server process (for CPU time). */
   readonly pid: number;
-  /** Messages stored in the recipient's INBOX (postkontor only). */
+  /**
+   * CPU seconds the server has used so far, when it is not `pid`'s threads and children
+   * (Postfix: its whole instance); the bench then reports no main-thread figure.
+   */
+  cpu?(): number;
+  /** Messages durably stored (postkontor: in the recipient's INBOX; Postfix: in its queue). */
   stored?(): Promise<number>;
   rss(): number;
   stop(): Promise<void>;
