@@ -4,7 +4,7 @@
  */
 import type { SearchText } from './types.ts';
 import type { StoreIndex } from './index-tasks.ts';
-import { PoolUnavailable, runOnPool } from './worker-pool.ts';
+import { PoolUnavailable, POOL_MIN_BYTES, runOnPool } from './worker-pool.ts';
 
 export type { StoreIndex } from './index-tasks.ts';
 
@@ -22,13 +22,20 @@ function own(raw: Uint8Array): Uint8Array {
   return raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Uint8Array.prototype.slice.call(raw);
 }
 
+/** The tasks here, loading the module on first need. */
+async function here<T>(fn: 'storeIndexTask' | 'searchTextTask', raw: Uint8Array): Promise<T> {
+  local ??= import('./index-tasks.ts');
+  return (await local)[fn](raw) as Promise<T>;
+}
+
+/** On the pool for large messages; small ones cost less here than the hand-off (POOL_MIN_BYTES). */
 async function onPool<T>(fn: 'storeIndexTask' | 'searchTextTask', raw: Uint8Array): Promise<T> {
+  if (raw.byteLength < POOL_MIN_BYTES) return here<T>(fn, raw);
   try {
     return (await runOnPool(INDEX_TASKS, fn, own(raw))) as T;
   } catch (err) {
     if (!(err instanceof PoolUnavailable)) throw err;
-    local ??= import('./index-tasks.ts');
-    return (await local)[fn](raw) as Promise<T>;
+    return here<T>(fn, raw);
   }
 }
 

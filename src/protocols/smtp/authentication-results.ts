@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../../core/log.ts';
 import { rememberStoreIndex } from '../../mime/index-pool.ts';
-import { PoolUnavailable, registerMainService, runOnPool } from '../../mime/worker-pool.ts';
+import { PoolUnavailable, POOL_MIN_BYTES, registerMainService, runOnPool } from '../../mime/worker-pool.ts';
 import { systemDnsServers, type DnsLookup } from './dns-resolver.ts';
 import {
   storedMessage,
@@ -75,13 +75,18 @@ export interface VerifiedMessage {
 }
 
 /**
- * Verifies the message and builds what is stored. The SPF/DKIM/DMARC work and the MIME index of
- * the stored message (handed to the store by content hash: mime/index-pool.ts) are done on a
- * worker thread; in this thread when the pool is off. Never rejects: a message that cannot be
+ * Verifies the message and builds what is stored. For a message of POOL_MIN_BYTES or more, the
+ * SPF/DKIM/DMARC work and the MIME index of the stored message (handed to the store by content
+ * hash: mime/index-pool.ts) are done on a worker thread; smaller ones, and all when the pool is
+ * off, here (the store then indexes in this thread too). Never rejects: a message that cannot be
  * verified is stored with `Authentication-Results: <host>; none`.
  */
 export async function verifyForDelivery(input: AuthCheckInput, trace: string, log: Logger): Promise<VerifiedMessage> {
   const { dns, raw, ...rest } = input;
+  if (raw.byteLength < POOL_MIN_BYTES) {
+    const auth = await checkAuthentication(input, log);
+    return { auth, stored: storedMessage(auth, trace, raw) };
+  }
   // A view into a larger buffer would clone all of it.
   const bytes = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Uint8Array.prototype.slice.call(raw);
   const arg: VerifyTaskInput = { ...rest, raw: bytes, dns: taskDns(dns), trace };
