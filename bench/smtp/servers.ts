@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestDns, type TestDnsServer } from '../../test/e2e/dns-server.ts';
 import { cli, ROOT, withStore } from '../shared/postkontor.ts';
@@ -97,10 +97,11 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<v
 }
 
 /**
- * `[smtp] processes` of the postkontor under test (BENCH_SMTP_PROCESSES; default: one front end
- * per core, what docs/smtp-processes.md advises for a busy MX; 0: the server process alone).
+ * `[smtp] processes` of the postkontor under test (BENCH_SMTP_PROCESSES; default 0, the server
+ * process alone: on this 2-core machine, shared with smtp-source, front ends cost more than they
+ * gain; docs/smtp-processes.md has the figures).
  */
-export const SMTP_PROCESSES = Number(process.env.BENCH_SMTP_PROCESSES ?? availableParallelism());
+export const SMTP_PROCESSES = Number(process.env.BENCH_SMTP_PROCESSES ?? 0);
 
 const LISTENERS = ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'submissions', 'http'] as const;
 
