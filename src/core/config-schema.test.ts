@@ -54,13 +54,14 @@ test('bad files: one line naming the key', () => {
 
 test('SMTP and outbound sections: defaults, values, bad routes', () => {
   const d = resolveConfig('/d', load(''), {}, 'h');
-  assert.deepEqual(d.smtp, { maxRecipients: 100, sendRatePerHour: 500 });
+  assert.deepEqual(d.smtp, { maxRecipients: 100, sendRatePerHour: 500, processes: 0 });
   assert.deepEqual(d.outbound, { transport: {} });
   const c = resolveConfig(
     '/d',
     load(`[smtp]
 max-recipients = 20
 send-rate = 50
+processes = 2
 [outbound]
 relay = "smtp.example.net:587"
 relay-user = "me"
@@ -74,7 +75,7 @@ first-retry = 30
     {},
     'h',
   );
-  assert.deepEqual(c.smtp, { maxRecipients: 20, sendRatePerHour: 50 });
+  assert.deepEqual(c.smtp, { maxRecipients: 20, sendRatePerHour: 50, processes: 2 });
   assert.deepEqual(c.outbound, {
     relay: 'smtp.example.net:587',
     relayUser: 'me',
@@ -87,6 +88,8 @@ first-retry = 30
     message: 'pk.toml: outbound.relay: expected "host:port", e.g. "smtp.example.net:587"',
   });
   assert.throws(() => load('[smtp]\nmax-recipients = 0'), /pk\.toml: smtp\.max-recipients: /);
+  assert.throws(() => load('[smtp]\nprocesses = -1'), /pk\.toml: smtp\.processes: /);
+  assert.throws(() => load('[smtp]\nprocesses = 1.5'), /pk\.toml: smtp\.processes: /);
 });
 
 test('[proxy]: off by default; trusted ranges turn it on for every listener or the ones named', () => {
